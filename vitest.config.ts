@@ -1,6 +1,13 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  resolve: {
+    // Tests run the workspace packages from source, so a fresh clone needs no build first.
+    alias: {
+      "@alphred/codex-emulator": fileURLToPath(new URL("./packages/codex-emulator/src/index.ts", import.meta.url)),
+    },
+  },
   test: {
     include: ["packages/*/src/**/*.test.ts"],
     environment: "node",

@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// `pnpm demo`: one realistic coding turn through CodexProvider and the real codex binary.
+// Default: against the embedded loopback emulator (no credentials). `--live "<prompt>"`: the real API.
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs, styleText } from "node:util";
+import { CodexProvider, CodexProviderError } from "@alphred/agents";
+import { byMarker, createHermeticRun, startEmulator } from "@alphred/codex-emulator";
+
+const { values } = parseArgs({
+  options: {
+    live: { type: "string" },
+    cwd: { type: "string" },
+    timeout: { type: "string", default: "120000" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+
+if (values.help) {
+  console.log(`usage: pnpm demo                      # emulated turn, no credentials
+       pnpm demo --live "<prompt>"     # real API: needs CODEX_API_KEY, OPENAI_API_KEY or codex login
+options: --cwd <dir> (live working directory, default: current), --timeout <ms> (default 120000)`);
+  process.exit(0);
+}
+
+const MARKER = "[alphred-demo]";
+const DEMO_PROMPT = `${MARKER} Add a hello.md greeting to this repository and show me its contents.`;
+const PATCH = [
+  "*** Begin Patch",
+  "*** Add File: hello.md",
+  "+# Hello",
+  "+",
+  "+Written by Codex through @alphred/agents.",
+  "*** End Patch",
+].join("\n");
+
+/** The emulated turn: reasoning, a plan, a shell command, a patch, a check, then the answer. */
+const DEMO_TURN = {
+  steps: [
+    {
+      items: [
+        {
+          type: "reasoning",
+          text: "The user wants a greeting file. Look around first, then add hello.md with a patch.",
+        },
+        {
+          type: "update_plan",
+          plan: [
+            { step: "Inspect the repository", status: "in_progress" },
+            { step: "Create hello.md", status: "pending" },
+            { step: "Show the result", status: "pending" },
+          ],
+        },
+      ],
+    },
+    { items: [{ type: "exec", cmd: "ls -A && git status --short --branch" }] },
+    { items: [{ type: "apply_patch", patch: PATCH }] },
+    { items: [{ type: "exec", cmd: "cat hello.md" }] },
+    {
+      items: [
+        {
+          type: "update_plan",
+          plan: [
+            { step: "Inspect the repository", status: "completed" },
+            { step: "Create hello.md", status: "completed" },
+            { step: "Show the result", status: "completed" },
+          ],
+        },
+      ],
+    },
+    {
+      items: [
+        {
+          type: "message",
+          text: "I added `hello.md` with a short greeting and printed it to confirm the content.",
+        },
+      ],
+    },
+  ],
+};
+
+const COLORS = {
+  system: "gray",
+  assistant: "green",
+  tool_use: "cyan",
+  tool_result: "blue",
+  usage: "magenta",
+  result: "yellow",
+};
+const paint = (color, text) => styleText(color, text);
+
+function oneLine(text, max = 100) {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function describe(event, toolStarts) {
+  const meta = event.metadata ?? {};
+  switch (event.type) {
+    case "system":
+      return `${meta.subtype}${meta.subtype === "reconnecting" ? ` ${meta.attempt ?? "?"}/${meta.maxAttempts ?? "?"}` : ""}  ${oneLine(event.content)}`;
+    case "tool_use":
+      if (meta.phase === "started") toolStarts.set(meta.itemId, event.timestamp);
+      return `${meta.itemType} ${meta.phase}  ${oneLine(event.content)}`;
+    case "tool_result": {
+      const began = toolStarts.get(meta.itemId) ?? event.timestamp;
+      const parts = [meta.itemType, meta.status ?? "done"];
+      if (meta.itemType === "command_execution") parts.push(`exit ${meta.exitCode}`);
+      parts.push(`${event.timestamp - began} ms`);
+      return `${parts.join(" · ")}  ${oneLine(event.content)}`;
+    }
+    case "usage":
+      return oneLine(event.content);
+    default:
+      return oneLine(event.content);
+  }
+}
+
+async function runTurn(provider, prompt, workingDirectory, timeout) {
+  const started = Date.now();
+  const toolStarts = new Map();
+  let result;
+  console.log(paint("bold", `\n▶ codex · ${workingDirectory}`));
+  console.log(paint("dim", `  prompt: ${oneLine(prompt, 110)}\n`));
+  for await (const event of provider.run(prompt, { workingDirectory, timeout })) {
+    const elapsed = `${String(event.timestamp - started).padStart(6)} ms`;
+    const label = event.type.padEnd(11);
+    console.log(
+      `${paint("dim", elapsed)}  ${paint(COLORS[event.type] ?? "white", label)}  ${describe(event, toolStarts)}`,
+    );
+    if (event.type === "result") result = event;
+  }
+  const usage = result.metadata.usage;
+  console.log(paint("bold", "\n✔ result"));
+  console.log(`  ${result.content}`);
+  console.log(
+    paint(
+      "dim",
+      `  thread ${result.metadata.threadId} · ${result.metadata.durationMs} ms · ${usage.inputTokens} input (${usage.cachedInputTokens} cached) · ${usage.outputTokens} output (${usage.reasoningOutputTokens} reasoning) · ${usage.totalTokens} total tokens`,
+    ),
+  );
+}
+
+function reportFailure(error) {
+  if (CodexProviderError.isInstance(error)) {
+    console.error(paint("red", `\n✖ ${error.code}: ${error.message}`));
+    console.error(`  classification: ${error.details.classification}`);
+    console.error(`  retryable:      ${error.retryable}`);
+    if (error.details.statusCode !== undefined)
+      console.error(`  statusCode:     ${error.details.statusCode}`);
+    if (error.details.failureCode !== undefined)
+      console.error(`  failureCode:    ${error.details.failureCode}`);
+  } else {
+    console.error(paint("red", `\n✖ unexpected failure: ${error?.stack ?? error}`));
+  }
+  process.exitCode = 1;
+}
+
+const timeout = Number(values.timeout);
+if (values.live !== undefined) {
+  const workingDirectory = path.resolve(values.cwd ?? process.cwd());
+  try {
+    await runTurn(new CodexProvider(), values.live, workingDirectory, timeout);
+  } catch (error) {
+    reportFailure(error);
+  }
+} else {
+  const emulator = await startEmulator({ script: byMarker({ [MARKER]: DEMO_TURN }) });
+  const run = await createHermeticRun({ baseUrl: emulator.baseUrl });
+  try {
+    await mkdir(run.workingDirectory, { recursive: true });
+    console.log(
+      paint("dim", `emulator ${emulator.baseUrl} · model ${run.env.CODEX_MODEL} · no credentials needed`),
+    );
+    const provider = new CodexProvider({
+      env: run.env,
+      config: { tools: { update_plan: { enabled: true } } },
+    });
+    await runTurn(provider, DEMO_PROMPT, run.workingDirectory, timeout);
+  } catch (error) {
+    reportFailure(error);
+  } finally {
+    await run.cleanup();
+    await emulator.close();
+  }
+}

@@ -1,0 +1,136 @@
+import type { CodexOptions, ThreadOptions } from "@openai/codex-sdk";
+import type { AgentProvider, ProviderEvent } from "../provider.js";
+import { CodexProviderError, redactSecrets } from "./codexErrors.js";
+import {
+  createMapperState,
+  failThreadEvents,
+  finishThreadEvents,
+  type MapperContext,
+  mapThreadEvent,
+} from "./codexEvents.js";
+import { type CodexClientFactory, createSdkClient, realCodexIo } from "./codexIo.js";
+import {
+  buildTurnInput,
+  type CodexProviderSettings,
+  type ProviderRunOptions,
+  parseProviderSettings,
+  parseRunOptions,
+  type ResolvedProviderSettings,
+} from "./codexOptions.js";
+import { bootstrapCodex, type CodexBootstrapper, type CodexEnv } from "./codexSdkBootstrap.js";
+
+/** Constructor options of `CodexProvider`: settings plus injectable seams. */
+export interface CodexProviderOptions extends CodexProviderSettings {
+  /** Environment to read settings from and pass to codex; defaults to `process.env`. */
+  env?: CodexEnv;
+  /** Resolves auth, config and the binary; defaults to the bundled-binary bootstrap. */
+  bootstrap?: CodexBootstrapper;
+  /** Creates the SDK client; defaults to `new Codex(options)` from `@openai/codex-sdk`. */
+  createClient?: CodexClientFactory;
+  /** Checks that the working directory exists; defaults to a file-system probe. */
+  isDirectory?: (path: string) => boolean;
+  /** Clock in ms; defaults to `Date.now`. */
+  now?: () => number;
+}
+
+/** Drives OpenAI Codex through `@openai/codex-sdk` and emits provider-neutral events. */
+export class CodexProvider implements AgentProvider<ProviderRunOptions> {
+  /** Provider name. */
+  readonly name = "codex";
+  readonly #settings: ResolvedProviderSettings;
+  readonly #env: CodexEnv;
+  readonly #bootstrap: CodexBootstrapper;
+  readonly #createClient: CodexClientFactory;
+  readonly #isDirectory: (path: string) => boolean;
+  readonly #now: () => number;
+
+  /** Validates settings eagerly: bad `config` or enums throw `CODEX_INVALID_CONFIG` here. */
+  constructor(options: CodexProviderOptions = {}) {
+    const { env, bootstrap, createClient, isDirectory, now, ...settings } = options;
+    this.#settings = parseProviderSettings(settings);
+    this.#env = env ?? process.env;
+    this.#bootstrap = bootstrap ?? bootstrapCodex;
+    this.#createClient = createClient ?? createSdkClient;
+    this.#isDirectory = isDirectory ?? realCodexIo.isDirectory;
+    this.#now = now ?? Date.now;
+  }
+
+  /**
+   * Runs one Codex turn. Yields normalized events ending in exactly one `result`, or throws a
+   * `CodexProviderError`. Breaking out of the loop, a timeout or a failure kills the codex process.
+   */
+  async *run(prompt: string, options: ProviderRunOptions): AsyncGenerator<ProviderEvent, void, undefined> {
+    const startedAt = this.#now();
+    if (typeof prompt !== "string" || prompt.trim().length === 0) {
+      throw new CodexProviderError({
+        code: "CODEX_INVALID_OPTIONS",
+        message: "Invalid prompt: run(prompt) needs a non-empty string",
+        details: { path: ["prompt"] },
+      });
+    }
+    const runOptions = parseRunOptions(options);
+    if (!this.#isDirectory(runOptions.workingDirectory)) {
+      throw new CodexProviderError({
+        code: "CODEX_INVALID_OPTIONS",
+        message: `Invalid run options: workingDirectory ${runOptions.workingDirectory} is not an existing directory`,
+        details: { path: ["workingDirectory"] },
+      });
+    }
+    const boot = await this.#bootstrap(this.#env);
+    const secrets = [boot.apiKey, this.#env.CODEX_API_KEY, this.#env.OPENAI_API_KEY].filter(
+      (value): value is string => typeof value === "string" && value.trim().length > 0,
+    );
+    const context: MapperContext = {
+      now: this.#now,
+      startedAt,
+      redact: (text) => redactSecrets(text, secrets),
+      secrets,
+    };
+
+    const config = {
+      ...this.#settings.config,
+      ...(runOptions.systemPrompt ? { developer_instructions: runOptions.systemPrompt } : {}),
+    };
+    const clientOptions: CodexOptions = {
+      codexPathOverride: boot.codexPath,
+      env: boot.childEnv,
+      ...(boot.apiKey ? { apiKey: boot.apiKey } : {}),
+      ...(boot.baseUrl ? { baseUrl: boot.baseUrl } : {}),
+      ...(Object.keys(config).length > 0 ? { config } : {}),
+    };
+    const threadOptions: ThreadOptions = {
+      model: boot.model,
+      workingDirectory: runOptions.workingDirectory,
+      sandboxMode: this.#settings.sandboxMode,
+      approvalPolicy: this.#settings.approvalPolicy,
+      skipGitRepoCheck: this.#settings.skipGitRepoCheck,
+      ...(this.#settings.modelReasoningEffort
+        ? { modelReasoningEffort: this.#settings.modelReasoningEffort }
+        : {}),
+    };
+
+    // One controller owns the child's life: a timeout, a consumer's break or a failure all abort it.
+    const teardown = new AbortController();
+    const timeoutSignal =
+      runOptions.timeout === undefined ? undefined : AbortSignal.timeout(runOptions.timeout);
+    const signal = timeoutSignal ? AbortSignal.any([teardown.signal, timeoutSignal]) : teardown.signal;
+    const state = createMapperState();
+    let events: AsyncGenerator<unknown> | undefined;
+    try {
+      const thread = this.#createClient(clientOptions).startThread(threadOptions);
+      events = (await thread.runStreamed(buildTurnInput(prompt, runOptions), { signal })).events;
+      for await (const raw of events) {
+        yield* mapThreadEvent(raw, state, context);
+      }
+      yield finishThreadEvents(state, context);
+    } catch (error) {
+      throw failThreadEvents(error, state, context, {
+        timedOut: timeoutSignal?.aborted === true,
+        ...(runOptions.timeout !== undefined ? { timeoutMs: runOptions.timeout } : {}),
+      });
+    } finally {
+      teardown.abort();
+      await events?.return(undefined).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,467 @@
+import { describe, expect, it } from "vitest";
+import type { ProviderEvent } from "../provider.js";
+import { CodexProviderError } from "./codexErrors.js";
+import {
+  createMapperState,
+  failThreadEvents,
+  finishThreadEvents,
+  type MapperContext,
+  mapThreadEvent,
+  parseReconnecting,
+  parseThreadEvent,
+} from "./codexEvents.js";
+
+const KEY = "sk-test-secret-key-0123456789";
+
+function context(): MapperContext {
+  let clock = 1_000;
+  return {
+    now: () => clock++,
+    startedAt: 1_000,
+    redact: (text) => text.split(KEY).join("[REDACTED]"),
+    secrets: [KEY],
+  };
+}
+
+/** Maps a whole stream the way the provider does; returns the events and the error, if any. */
+export function mapStream(raw: unknown[]): { events: ProviderEvent[]; error?: CodexProviderError } {
+  const ctx = context();
+  const state = createMapperState();
+  const events: ProviderEvent[] = [];
+  try {
+    for (const event of raw) events.push(...mapThreadEvent(event, state, ctx));
+    events.push(finishThreadEvents(state, ctx));
+    return { events };
+  } catch (error) {
+    return { events, error: failThreadEvents(error, state, ctx) };
+  }
+}
+
+const usage = {
+  input_tokens: 100,
+  cached_input_tokens: 20,
+  cache_write_input_tokens: 0,
+  output_tokens: 30,
+  reasoning_output_tokens: 7,
+};
+const started = { type: "thread.started", thread_id: "thr_1" };
+const completed = { type: "turn.completed", usage };
+
+describe("mapThreadEvent", () => {
+  it("maps a full turn to system, reasoning, tools, assistant, usage and one final result", () => {
+    const { events, error } = mapStream([
+      started,
+      { type: "turn.started" },
+      { type: "item.completed", item: { id: "r1", type: "reasoning", text: "thinking" } },
+      {
+        type: "item.started",
+        item: {
+          id: "c1",
+          type: "command_execution",
+          command: "/bin/bash -c 'ls'",
+          aggregated_output: "",
+          exit_code: null,
+          status: "in_progress",
+        },
+      },
+      {
+        type: "item.completed",
+        item: {
+          id: "c1",
+          type: "command_execution",
+          command: "/bin/bash -c 'ls'",
+          aggregated_output: "a\nb\n",
+          exit_code: 0,
+          status: "completed",
+        },
+      },
+      { type: "item.completed", item: { id: "m1", type: "agent_message", text: "first" } },
+      { type: "item.completed", item: { id: "m2", type: "agent_message", text: "final answer" } },
+      completed,
+    ]);
+    expect(error).toBeUndefined();
+    expect(events.map((event) => [event.type, event.content])).toEqual([
+      ["system", "Codex thread thr_1 started"],
+      ["system", "thinking"],
+      ["tool_use", "/bin/bash -c 'ls'"],
+      ["tool_result", "a\nb\n"],
+      ["assistant", "first"],
+      ["assistant", "final answer"],
+      ["usage", "tokens: 100 in (20 cached), 30 out (7 reasoning)"],
+      ["result", "final answer"],
+    ]);
+    expect(events[0]?.metadata).toEqual({ subtype: "thread_started", threadId: "thr_1" });
+    expect(events[3]?.metadata).toEqual({
+      itemType: "command_execution",
+      itemId: "c1",
+      phase: "completed",
+      command: "/bin/bash -c 'ls'",
+      status: "completed",
+      exitCode: 0,
+      output: "a\nb\n",
+    });
+    expect(events[6]?.metadata).toEqual({
+      inputTokens: 100,
+      cachedInputTokens: 20,
+      cacheWriteInputTokens: 0,
+      outputTokens: 30,
+      reasoningOutputTokens: 7,
+      totalTokens: 130,
+    });
+    const result = events.at(-1);
+    expect(result?.type === "result" && result.metadata).toMatchObject({
+      threadId: "thr_1",
+      durationMs: expect.any(Number),
+    });
+    expect(events.filter((event) => event.type === "result")).toHaveLength(1);
+  });
+
+  it("emits tool_use and tool_result for a tool item first seen at completion", () => {
+    const { events } = mapStream([
+      started,
+      {
+        type: "item.completed",
+        item: {
+          id: "f1",
+          type: "file_change",
+          changes: [{ path: "/w/a.txt", kind: "add" }],
+          status: "completed",
+        },
+      },
+      completed,
+    ]);
+    expect(events.slice(1, 3).map((event) => [event.type, event.content, event.metadata])).toEqual([
+      [
+        "tool_use",
+        "add /w/a.txt",
+        {
+          itemType: "file_change",
+          itemId: "f1",
+          phase: "started",
+          status: "completed",
+          changes: [{ path: "/w/a.txt", kind: "add" }],
+        },
+      ],
+      [
+        "tool_result",
+        "add /w/a.txt",
+        {
+          itemType: "file_change",
+          itemId: "f1",
+          phase: "completed",
+          status: "completed",
+          changes: [{ path: "/w/a.txt", kind: "add" }],
+        },
+      ],
+    ]);
+  });
+
+  it("maps MCP calls, web searches and todo lists, including updates", () => {
+    const { events, error } = mapStream([
+      started,
+      {
+        type: "item.started",
+        item: { id: "p1", type: "todo_list", items: [{ text: "plan", completed: false }] },
+      },
+      {
+        type: "item.updated",
+        item: { id: "p1", type: "todo_list", items: [{ text: "plan", completed: true }] },
+      },
+      {
+        type: "item.started",
+        item: {
+          id: "t1",
+          type: "mcp_tool_call",
+          server: "docs",
+          tool: "lookup",
+          arguments: { q: 1 },
+          result: null,
+          error: null,
+          status: "in_progress",
+        },
+      },
+      {
+        type: "item.completed",
+        item: {
+          id: "t1",
+          type: "mcp_tool_call",
+          server: "docs",
+          tool: "lookup",
+          arguments: { q: 1 },
+          result: { content: [], structured_content: { ok: true } },
+          error: null,
+          status: "completed",
+        },
+      },
+      {
+        type: "item.started",
+        item: {
+          id: "t2",
+          type: "mcp_tool_call",
+          server: "docs",
+          tool: "boom",
+          arguments: {},
+          status: "in_progress",
+        },
+      },
+      {
+        type: "item.completed",
+        item: {
+          id: "t2",
+          type: "mcp_tool_call",
+          server: "docs",
+          tool: "boom",
+          arguments: {},
+          error: { message: `bad ${KEY}` },
+          status: "failed",
+        },
+      },
+      { type: "item.started", item: { id: "w1", type: "web_search", query: "vitest" } },
+      {
+        type: "item.completed",
+        item: { id: "w1", type: "web_search", query: "vitest", action: { type: "search" } },
+      },
+      {
+        type: "item.completed",
+        item: { id: "p1", type: "todo_list", items: [{ text: "plan", completed: true }] },
+      },
+      completed,
+    ]);
+    expect(error).toBeUndefined();
+    expect(
+      events.map(
+        (event) =>
+          `${event.type}:${event.metadata && "phase" in event.metadata ? event.metadata.phase : "-"}`,
+      ),
+    ).toEqual([
+      "system:-",
+      "tool_use:started",
+      "tool_use:updated",
+      "tool_use:started",
+      "tool_result:completed",
+      "tool_use:started",
+      "tool_result:completed",
+      "tool_use:started",
+      "tool_result:completed",
+      "tool_result:completed",
+      "usage:-",
+      "result:-",
+    ]);
+    expect(events[2]?.content).toBe("[x] plan");
+    expect(events[4]?.metadata).toMatchObject({
+      server: "docs",
+      tool: "lookup",
+      result: { structured_content: { ok: true } },
+    });
+    expect(events[6]?.metadata).toMatchObject({ status: "failed", error: "bad [REDACTED]" });
+    expect(events[8]?.metadata).toEqual({
+      itemType: "web_search",
+      itemId: "w1",
+      phase: "completed",
+      query: "vitest",
+    });
+  });
+
+  it("keeps undeclared item types as system events", () => {
+    const { events, error } = mapStream([
+      started,
+      { type: "item.started", item: { id: "x1", type: "collab_tool_call", extra: 1 } },
+      { type: "item.completed", item: { id: "x1", type: "collab_tool_call" } },
+      completed,
+    ]);
+    expect(error).toBeUndefined();
+    expect(events[1]).toMatchObject({
+      type: "system",
+      metadata: { subtype: "unknown_item", itemId: "x1", itemType: "collab_tool_call", phase: "started" },
+    });
+    expect(events[2]?.metadata).toMatchObject({ phase: "completed" });
+  });
+
+  it("surfaces warning items and reconnect notices as system events and keeps going", () => {
+    const { events, error } = mapStream([
+      started,
+      {
+        type: "item.completed",
+        item: { id: "e1", type: "error", message: "Model metadata for `gpt-5-codex` not found" },
+      },
+      { type: "error", message: "Reconnecting... 2/5 (unexpected status 404 Not Found)" },
+      { type: "error", message: "Reconnecting... waiting for network (offline)" },
+      { type: "item.completed", item: { id: "m1", type: "agent_message", text: "ok" } },
+      completed,
+    ]);
+    expect(error).toBeUndefined();
+    expect(events.slice(1, 4).map((event) => event.metadata)).toEqual([
+      { subtype: "warning", itemId: "e1" },
+      { subtype: "reconnecting", attempt: 2, maxAttempts: 5, reason: "unexpected status 404 Not Found" },
+      { subtype: "reconnecting", reason: "offline" },
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: "result", content: "ok" });
+  });
+
+  it("ignores the started/updated phases of messages, reasoning and updated warnings", () => {
+    const { events } = mapStream([
+      started,
+      { type: "item.started", item: { id: "m1", type: "agent_message", text: "" } },
+      { type: "item.updated", item: { id: "r1", type: "reasoning", text: "partial" } },
+      { type: "item.updated", item: { id: "e1", type: "error", message: "w" } },
+      completed,
+    ]);
+    expect(events.map((event) => event.type)).toEqual(["system", "usage", "result"]);
+    expect(events.at(-1)?.content).toBe("");
+  });
+
+  it("throws one classified error for a fatal error followed by turn.failed", () => {
+    const message =
+      "unexpected status 401 Unauthorized: Incorrect API key provided, url: http://127.0.0.1:1/v1/responses";
+    const { events, error } = mapStream([
+      started,
+      { type: "error", message },
+      { type: "turn.failed", error: { message } },
+      { type: "item.completed", item: { id: "m1", type: "agent_message", text: "never" } },
+    ]);
+    expect(events.map((event) => event.type)).toEqual(["system"]);
+    expect(error?.code).toBe("CODEX_AUTH_ERROR");
+    expect(error?.details.statusCode).toBe(401);
+  });
+
+  it("uses a pending fatal message when the stream ends without turn.failed", () => {
+    const { error } = mapStream([
+      started,
+      { type: "error", message: "exceeded retry limit, last status: 429 Too Many Requests" },
+    ]);
+    expect(error?.code).toBe("CODEX_RATE_LIMITED");
+    expect(error?.retryable).toBe(true);
+  });
+
+  it("fails with CODEX_MISSING_RESULT when the stream ends without turn.completed", () => {
+    const { events, error } = mapStream([
+      started,
+      { type: "item.completed", item: { id: "m1", type: "agent_message", text: "hi" } },
+    ]);
+    expect(events.map((event) => event.type)).toEqual(["system", "assistant"]);
+    expect(error?.code).toBe("CODEX_MISSING_RESULT");
+    expect(error?.retryable).toBe(false);
+    expect(error?.details).toMatchObject({ classification: "config", eventCount: 2 });
+  });
+
+  it("fails with CODEX_INVALID_EVENT for any event after the terminal result", () => {
+    const { events, error } = mapStream([started, completed, { type: "turn.completed", usage }]);
+    expect(events.map((event) => event.type)).toEqual(["system", "usage"]);
+    expect(error?.code).toBe("CODEX_INVALID_EVENT");
+    expect(error?.details).toMatchObject({ eventIndex: 2, path: ["type"] });
+  });
+
+  it("redacts configured secrets in carried text", () => {
+    const { events } = mapStream([
+      started,
+      {
+        type: "item.completed",
+        item: {
+          id: "c1",
+          type: "command_execution",
+          command: `echo ${KEY}`,
+          aggregated_output: `${KEY}\n`,
+          exit_code: 0,
+          status: "completed",
+        },
+      },
+      { type: "item.completed", item: { id: "m1", type: "agent_message", text: `key is ${KEY}` } },
+      completed,
+    ]);
+    expect(JSON.stringify(events)).not.toContain(KEY);
+    expect(events.at(-1)?.content).toBe("key is [REDACTED]");
+  });
+});
+
+describe("parseThreadEvent", () => {
+  it.each([
+    ["a non-object", 42, []],
+    ["an unknown top-level type", { type: "turn.exploded" }, ["type"]],
+    ["a missing type", { thread_id: "x" }, ["type"]],
+    ["thread.started without id", { type: "thread.started" }, ["thread_id"]],
+    ["turn.completed without usage", { type: "turn.completed" }, ["usage"]],
+    [
+      "usage with a string count",
+      { type: "turn.completed", usage: { ...usage, output_tokens: "3" } },
+      ["usage", "output_tokens"],
+    ],
+    ["an item event without item", { type: "item.started" }, ["item"]],
+    [
+      "an agent message without text",
+      { type: "item.completed", item: { id: "m", type: "agent_message" } },
+      ["item", "text"],
+    ],
+    [
+      "a command without status",
+      {
+        type: "item.completed",
+        item: { id: "c", type: "command_execution", command: "x", aggregated_output: "" },
+      },
+      ["item", "status"],
+    ],
+    [
+      "a file change with a bad kind",
+      {
+        type: "item.completed",
+        item: { id: "f", type: "file_change", status: "completed", changes: [{ path: "/a", kind: "move" }] },
+      },
+      ["item", "changes", "0", "kind"],
+    ],
+    [
+      "an unknown item without id",
+      { type: "item.completed", item: { type: "collab_tool_call" } },
+      ["item", "id"],
+    ],
+    ["turn.failed without error", { type: "turn.failed" }, ["error"]],
+  ])("rejects %s with CODEX_INVALID_EVENT and a field path", (_name, raw, path) => {
+    try {
+      parseThreadEvent(raw, 7);
+      expect.unreachable();
+    } catch (error) {
+      if (!CodexProviderError.isInstance(error)) throw error;
+      expect(error.code).toBe("CODEX_INVALID_EVENT");
+      expect(error.retryable).toBe(false);
+      expect(error.details.eventIndex).toBe(7);
+      expect(error.details.path).toEqual(path);
+      expect(error.message).toMatch(/^Malformed Codex event #7/);
+    }
+  });
+
+  it("accepts extra fields and the SDK's optional fields", () => {
+    expect(parseThreadEvent({ type: "turn.started", extra: true }, 0)).toMatchObject({
+      type: "turn.started",
+    });
+    expect(
+      parseThreadEvent(
+        { type: "turn.completed", usage: { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1 } },
+        0,
+      ),
+    ).toMatchObject({ type: "turn.completed" });
+  });
+});
+
+describe("parseReconnecting", () => {
+  it("recognizes retry notices and nothing else", () => {
+    expect(parseReconnecting("Reconnecting... 1/5")).toEqual({
+      subtype: "reconnecting",
+      attempt: 1,
+      maxAttempts: 5,
+    });
+    expect(parseReconnecting("stream disconnected before completion")).toBeUndefined();
+    expect(parseReconnecting("Error: Reconnecting... 1/5")).toBeUndefined();
+  });
+});
+
+describe("failThreadEvents", () => {
+  it("passes typed errors through and classifies foreign ones", () => {
+    const typed = new CodexProviderError({ code: "CODEX_INVALID_EVENT", message: "x" });
+    const state = createMapperState();
+    expect(failThreadEvents(typed, state, context())).toBe(typed);
+    const aborted = failThreadEvents(new DOMException("aborted", "AbortError"), state, context(), {
+      timedOut: true,
+      timeoutMs: 50,
+    });
+    expect(aborted.code).toBe("CODEX_TIMEOUT");
+    expect(aborted.retryable).toBe(true);
+  });
+});

@@ -1,0 +1,272 @@
+import path from "node:path";
+import { z } from "zod";
+import { CodexProviderError, redactSecrets } from "./codexErrors.js";
+import { type CodexIo, type LoginStatusOutput, realCodexIo } from "./codexIo.js";
+import { DEFAULT_CODEX_MODEL } from "./codexOptions.js";
+
+/** Environment variables the bootstrap reads. */
+export type CodexEnv = Readonly<Record<string, string | undefined>>;
+
+/** Error codes the bootstrap can fail with. */
+export type CodexBootstrapErrorCode = "CODEX_AUTH_ERROR" | "CODEX_INVALID_CONFIG";
+
+/** A bootstrap failure: missing or unusable auth, bad env config, or no usable Codex binary. */
+export class CodexBootstrapError extends CodexProviderError {
+  /** Narrowed to the codes the bootstrap uses. */
+  declare readonly code: CodexBootstrapErrorCode;
+
+  constructor(code: CodexBootstrapErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super({ code, message, details });
+  }
+}
+
+/** How the run authenticates. */
+export type CodexAuthMode = "api_key" | "cli_login";
+
+/** Everything a run needs to start Codex, resolved from the environment. */
+export interface CodexBootstrap {
+  /** `api_key` when a key env var is set, else `cli_login` (a stored `codex login` session). */
+  authMode: CodexAuthMode;
+  /** The API key to pass to Codex (api_key mode only). */
+  apiKey?: string;
+  /** The env var the key came from. */
+  apiKeySource?: "CODEX_API_KEY" | "OPENAI_API_KEY";
+  /** Model slug: `CODEX_MODEL` or the default. */
+  model: string;
+  /** Endpoint override from `OPENAI_BASE_URL`. */
+  baseUrl?: string;
+  /** Codex auth/config directory. */
+  codexHome: string;
+  /** Absolute path of the bundled `codex` binary. */
+  codexPath: string;
+  /** The environment for the codex child process. */
+  childEnv: Record<string, string>;
+}
+
+/** Settings read from the environment, validated. */
+const envSchema = z.object({
+  CODEX_MODEL: z.string().trim().min(1, "CODEX_MODEL must not be blank").optional(),
+  OPENAI_BASE_URL: z
+    .url({ protocol: /^https?$/, error: "OPENAI_BASE_URL must be a valid http(s) URL" })
+    .optional(),
+  CODEX_HOME: z.string().trim().min(1, "CODEX_HOME must not be blank").optional(),
+});
+
+/** Rust target triples the `@openai/codex` package ships, by Node platform and arch. */
+const TARGETS: Record<string, Record<string, string>> = {
+  linux: { x64: "x86_64-unknown-linux-musl", arm64: "aarch64-unknown-linux-musl" },
+  android: { x64: "x86_64-unknown-linux-musl", arm64: "aarch64-unknown-linux-musl" },
+  darwin: { x64: "x86_64-apple-darwin", arm64: "aarch64-apple-darwin" },
+  win32: { x64: "x86_64-pc-windows-msvc", arm64: "aarch64-pc-windows-msvc" },
+};
+
+/** The platform package `@openai/codex` depends on for each target (its optional dependencies). */
+const PLATFORM_PACKAGES: Record<string, string> = {
+  "x86_64-unknown-linux-musl": "@openai/codex-linux-x64",
+  "aarch64-unknown-linux-musl": "@openai/codex-linux-arm64",
+  "x86_64-apple-darwin": "@openai/codex-darwin-x64",
+  "aarch64-apple-darwin": "@openai/codex-darwin-arm64",
+  "x86_64-pc-windows-msvc": "@openai/codex-win32-x64",
+  "aarch64-pc-windows-msvc": "@openai/codex-win32-arm64",
+};
+
+/** Where the codex binary lives and which directories it wants on PATH. */
+export interface CodexBinary {
+  /** Absolute path of the binary. */
+  executablePath: string;
+  /** Helper directories (bundled `rg`) to prepend to PATH. */
+  pathDirs: string[];
+}
+
+/** Finds the bundled binary the way `@openai/codex-sdk` does: `@openai/codex` → platform package → vendor. */
+export function resolveCodexBinary(io: CodexIo, platform: string, arch: string): CodexBinary {
+  const target = TARGETS[platform]?.[arch];
+  if (!target) {
+    throw new CodexBootstrapError(
+      "CODEX_INVALID_CONFIG",
+      `Codex has no bundled binary for ${platform}/${arch}; run on linux, macOS or Windows (x64 or arm64).`,
+      { platform, arch },
+    );
+  }
+  const platformPackage = PLATFORM_PACKAGES[target] as string;
+  let vendorRoot: string;
+  try {
+    const codexPackageJson = io.resolvePackage("@openai/codex/package.json");
+    vendorRoot = path.join(
+      path.dirname(io.resolvePackage(`${platformPackage}/package.json`, codexPackageJson)),
+      "vendor",
+      target,
+    );
+  } catch (cause) {
+    throw new CodexBootstrapError(
+      "CODEX_INVALID_CONFIG",
+      `Codex binary package ${platformPackage} is not installed; reinstall dependencies with optional dependencies enabled (pnpm install).`,
+      { platform, arch, package: platformPackage, cause: String(cause) },
+    );
+  }
+  const binaryName = platform === "win32" ? "codex.exe" : "codex";
+  const layouts = [
+    {
+      bin: path.join(vendorRoot, "bin", binaryName),
+      marker: path.join(vendorRoot, "codex-package.json"),
+      pathDir: "codex-path",
+    },
+    { bin: path.join(vendorRoot, "codex", binaryName), marker: undefined, pathDir: "path" },
+  ];
+  for (const layout of layouts) {
+    if (io.isFile(layout.bin) && (layout.marker === undefined || io.isFile(layout.marker))) {
+      const pathDir = path.join(vendorRoot, layout.pathDir);
+      return { executablePath: layout.bin, pathDirs: io.isDirectory(pathDir) ? [pathDir] : [] };
+    }
+  }
+  throw new CodexBootstrapError(
+    "CODEX_INVALID_CONFIG",
+    `Codex binary not found in ${vendorRoot}; reinstall dependencies (pnpm install) so @openai/codex ships its binary.`,
+    { platform, arch, vendorRoot },
+  );
+}
+
+/** Reads the API key by precedence: `CODEX_API_KEY`, then `OPENAI_API_KEY`. Set-but-blank is an error. */
+function resolveApiKey(env: CodexEnv): Pick<CodexBootstrap, "apiKey" | "apiKeySource"> {
+  for (const name of ["CODEX_API_KEY", "OPENAI_API_KEY"] as const) {
+    const value = env[name];
+    if (value === undefined) continue;
+    if (value.trim().length === 0) {
+      throw new CodexBootstrapError(
+        "CODEX_INVALID_CONFIG",
+        `${name} is set but empty; set it to an API key or unset it to use the Codex CLI login (codex login).`,
+        { envVar: name },
+      );
+    }
+    return { apiKey: value.trim(), apiKeySource: name };
+  }
+  return {};
+}
+
+/** Interprets `codex login status`: exit 0 logged in, "Not logged in" auth error, anything else config error. */
+export function interpretLoginStatus(output: LoginStatusOutput, codexHome: string): void {
+  if (output.exitCode === 0) return;
+  const text = redactSecrets(`${output.stderr}\n${output.stdout}`.trim()).slice(-2000);
+  if (/not logged in/i.test(text)) {
+    throw new CodexBootstrapError(
+      "CODEX_AUTH_ERROR",
+      `No Codex credentials: set CODEX_API_KEY or OPENAI_API_KEY, or run \`codex login\` (CODEX_HOME=${codexHome}).`,
+      { codexHome, exitCode: output.exitCode, stderr: text },
+    );
+  }
+  throw new CodexBootstrapError(
+    "CODEX_INVALID_CONFIG",
+    `\`codex login status\` failed (exit ${output.exitCode ?? "none"}${output.signal ? `, ${output.signal}` : ""}); check CODEX_HOME=${codexHome} and the Codex install.`,
+    { codexHome, exitCode: output.exitCode, signal: output.signal, stderr: text },
+  );
+}
+
+/** The environment the codex child gets: the caller's env, `CODEX_HOME` pinned, bundled tools on PATH. */
+function buildChildEnv(
+  env: CodexEnv,
+  codexHome: string,
+  pathDirs: string[],
+  platform: string,
+): Record<string, string> {
+  const childEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined) childEnv[key] = value;
+  }
+  childEnv.CODEX_HOME = codexHome;
+  const pathKey =
+    platform === "win32"
+      ? (Object.keys(childEnv).find((key) => key.toUpperCase() === "PATH") ?? "Path")
+      : "PATH";
+  const delimiter = platform === "win32" ? ";" : ":";
+  const rest = (childEnv[pathKey] ?? "")
+    .split(delimiter)
+    .filter((entry) => entry && !pathDirs.includes(entry));
+  childEnv[pathKey] = [...pathDirs, ...rest].join(delimiter);
+  return childEnv;
+}
+
+/** What the bootstrap reads from the outside world; every field is injectable for tests. */
+export interface BootstrapDependencies {
+  /** Process IO: package resolution, file probes, the login-status check. */
+  io: CodexIo;
+  /** `process.platform`. */
+  platform: string;
+  /** `process.arch`. */
+  arch: string;
+  /** The user's home directory, for the `CODEX_HOME` default. */
+  homedir: () => string;
+}
+
+/** Resolves auth, config and the binary for a run. */
+export type CodexBootstrapper = (env: CodexEnv) => Promise<CodexBootstrap>;
+
+/**
+ * Creates a bootstrapper. Successful login checks are cached per binary and `CODEX_HOME`
+ * (failures are not, so a later `codex login` is seen); concurrent checks share one child.
+ */
+export function createCodexBootstrap(dependencies: Partial<BootstrapDependencies> = {}): CodexBootstrapper {
+  const deps: BootstrapDependencies = {
+    io: realCodexIo,
+    platform: process.platform,
+    arch: process.arch,
+    homedir: realCodexIo.homedir,
+    ...dependencies,
+  };
+  const loginChecks = new Map<string, Promise<void>>();
+
+  const checkLogin = (
+    codexPath: string,
+    codexHome: string,
+    childEnv: Record<string, string>,
+  ): Promise<void> => {
+    const key = `${codexPath}\u0000${codexHome}`;
+    let check = loginChecks.get(key);
+    if (!check) {
+      check = deps.io.runLoginStatus(codexPath, childEnv).then(
+        (output) => interpretLoginStatus(output, codexHome),
+        (cause: unknown) => {
+          throw new CodexBootstrapError(
+            "CODEX_INVALID_CONFIG",
+            `Could not run \`codex login status\` with ${codexPath}; reinstall dependencies (@openai/codex).`,
+            { codexPath, cause: String(cause) },
+          );
+        },
+      );
+      loginChecks.set(key, check);
+      check.catch(() => loginChecks.delete(key));
+    }
+    return check;
+  };
+
+  return async (env) => {
+    const parsed = envSchema.safeParse({
+      CODEX_MODEL: env.CODEX_MODEL,
+      OPENAI_BASE_URL: env.OPENAI_BASE_URL,
+      CODEX_HOME: env.CODEX_HOME,
+    });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const envVar = String(issue?.path[0] ?? "environment");
+      throw new CodexBootstrapError("CODEX_INVALID_CONFIG", `Invalid ${envVar}: ${issue?.message}`, {
+        envVar,
+      });
+    }
+    const auth = resolveApiKey(env);
+    const codexHome = parsed.data.CODEX_HOME ?? path.join(env.HOME?.trim() || deps.homedir(), ".codex");
+    const binary = resolveCodexBinary(deps.io, deps.platform, deps.arch);
+    const childEnv = buildChildEnv(env, codexHome, binary.pathDirs, deps.platform);
+    if (!auth.apiKey) await checkLogin(binary.executablePath, codexHome, childEnv);
+    return {
+      authMode: auth.apiKey ? "api_key" : "cli_login",
+      ...auth,
+      model: parsed.data.CODEX_MODEL ?? DEFAULT_CODEX_MODEL,
+      ...(parsed.data.OPENAI_BASE_URL ? { baseUrl: parsed.data.OPENAI_BASE_URL } : {}),
+      codexHome,
+      codexPath: binary.executablePath,
+      childEnv,
+    };
+  };
+}
+
+/** The process-wide bootstrapper used by default. */
+export const bootstrapCodex: CodexBootstrapper = createCodexBootstrap();
