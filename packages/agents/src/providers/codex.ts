@@ -119,8 +119,10 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     try {
       const thread = this.#createClient(clientOptions).startThread(threadOptions);
       events = (await thread.runStreamed(buildTurnInput(prompt, runOptions), { signal })).events;
-      for await (const raw of events) {
-        yield* mapThreadEvent(raw, state, context);
+      // Not `for await`: it would call the SDK's `return()` (which drops the child's listeners) before our
+      // `finally` aborts, and the abort's "error" event would then crash the process.
+      for (let next = await events.next(); !next.done; next = await events.next()) {
+        yield* mapThreadEvent(next.value, state, context);
       }
       yield finishThreadEvents(state, context);
     } catch (error) {

@@ -45,14 +45,14 @@ export type CodexConfigValue = string | number | boolean | CodexConfigValue[] | 
 export type CodexConfigObject = { [key: string]: CodexConfigValue };
 
 /** Schema of Codex CLI config overrides: finite numbers, strings, booleans, arrays and nested objects. */
-export const codexConfigSchema: z.ZodType<CodexConfigObject> = z.lazy(() =>
+export const codexConfigSchema: z.ZodType<CodexConfigObject, CodexConfigObject> = z.lazy(() =>
   z.record(
     z.string().regex(/^[A-Za-z0-9_.-]+$/, "config keys must be non-empty TOML keys ([A-Za-z0-9_.-])"),
     codexConfigValueSchema,
   ),
 );
 
-const codexConfigValueSchema: z.ZodType<CodexConfigValue> = z.lazy(() =>
+const codexConfigValueSchema: z.ZodType<CodexConfigValue, CodexConfigValue> = z.lazy(() =>
   z.union([
     z.string(),
     z.number().refine(Number.isFinite, "config numbers must be finite"),

@@ -1,0 +1,522 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  byMarker,
+  createHermeticRun,
+  customProviderConfig,
+  type Emulator,
+  type HermeticRun,
+  startEmulator,
+  type Turn,
+} from "@alphred/codex-emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ProviderEvent, ToolEventMetadata } from "../provider.js";
+import { CodexProvider, type CodexProviderOptions } from "./codex.js";
+import { CodexProviderError } from "./codexErrors.js";
+import type { CodexConfigObject } from "./codexOptions.js";
+
+// End-to-end tier: the real `codex` binary from @openai/codex, spawned by the real SDK through
+// CodexProvider, against the loopback Responses API emulator. Every case runs concurrently.
+
+const MCP_SERVER = fileURLToPath(new URL("./fixtures/mcpEchoServer.mjs", import.meta.url));
+const PATCH = ["*** Begin Patch", "*** Add File: notes/hello.txt", "+hello from e2e", "*** End Patch"].join(
+  "\n",
+);
+const BODY_400 = {
+  error: {
+    message: "Unsupported parameter: 'temperature'.",
+    type: "invalid_request_error",
+    param: "temperature",
+    code: "unsupported_parameter",
+  },
+};
+
+const msg = (text: string) => ({ type: "message" as const, text });
+const turn = (...steps: Turn["steps"]): Turn => ({ steps });
+
+/** Every scripted turn, keyed by the marker its prompt carries. */
+const TURNS: Record<string, Turn> = {
+  message: turn({ items: [msg("Hello from the emulator.")] }),
+  reasoning: turn({ items: [{ type: "reasoning", text: "Weighing the options." }, msg("Reasoned answer.")] }),
+  "exec-ok": turn({ items: [{ type: "exec", cmd: "echo out; echo err >&2" }] }, { items: [msg("ran it")] }),
+  "exec-fail": turn(
+    { items: [{ type: "exec", cmd: "echo failing; exit 3" }] },
+    { items: [msg("it failed")] },
+  ),
+  patch: turn({ items: [{ type: "apply_patch", patch: PATCH }] }, { items: [msg("patched")] }),
+  plan: turn(
+    {
+      items: [
+        {
+          type: "update_plan",
+          plan: [
+            { step: "one", status: "in_progress" },
+            { step: "two", status: "pending" },
+          ],
+        },
+      ],
+    },
+    {
+      items: [
+        {
+          type: "update_plan",
+          plan: [
+            { step: "one", status: "completed" },
+            { step: "two", status: "completed" },
+          ],
+        },
+      ],
+    },
+    { items: [msg("planned")] },
+  ),
+  search: turn({ items: [{ type: "web_search", query: "codex sdk events" }, msg("searched")] }),
+  mcp: turn(
+    { items: [{ type: "mcp", server: "echo", tool: "echo", arguments: { text: "ping" } }] },
+    { items: [{ type: "mcp", server: "echo", tool: "fail", arguments: {} }] },
+    { items: [msg("used mcp")] },
+  ),
+  "two-messages": turn({ items: [msg("first message"), msg("second message")] }),
+  malformed: turn({ fault: "malformed", items: [msg("survived garbage")] }),
+  "http-401": turn({
+    fault: "http",
+    status: 401,
+    body: {
+      error: {
+        message: "Incorrect API key provided.",
+        type: "invalid_request_error",
+        code: "invalid_api_key",
+      },
+    },
+  }),
+  "http-403": turn({ fault: "http", status: 403 }),
+  "http-429": turn({ fault: "http", status: 429 }),
+  "http-429-hint": turn({
+    fault: "http",
+    status: 429,
+    headers: { "retry-after": "1" },
+    body: {
+      error: {
+        message: "Rate limit reached for requests. Please try again in 1.5s.",
+        type: "requests",
+        code: "rate_limit_exceeded",
+      },
+    },
+  }),
+  quota: turn({ fault: "insufficient_quota" }),
+  "http-400": turn({ fault: "http", status: 400, body: BODY_400 }),
+  "http-500": turn({ fault: "http", status: 500 }),
+  "http-503": turn({ fault: "http", status: 503 }),
+  reset: turn({ fault: "reset", items: [msg("partial before reset")] }),
+  eof: turn({ fault: "eof", items: [msg("partial before eof")] }),
+  failed: turn({
+    fault: "response_failed",
+    code: "server_error",
+    message: "The server had an error processing your request.",
+  }),
+  overflow: turn({
+    fault: "response_failed",
+    code: "context_length_exceeded",
+    message: "Your input exceeds the context window of this model.",
+  }),
+  incomplete: turn({ fault: "incomplete" }),
+  idle: turn({ fault: "silence" }),
+  hang: turn({ fault: "hang" }),
+  "missing-key": turn({ items: [msg("never reached")] }),
+  "auth-precedence": turn({ items: [msg("auth ok")] }),
+  "auth-fallback": turn({ items: [msg("auth ok")] }),
+  "slow-break": turn({ items: [msg("one"), msg("two"), msg("three")], delayMs: 400 }),
+};
+
+let emulator: Emulator;
+let websocket404: Emulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ script: byMarker(TURNS) });
+  websocket404 = await startEmulator({ websocketProbe: 404, script: byMarker(TURNS) });
+});
+
+afterAll(async () => {
+  await Promise.all([emulator?.close(), websocket404?.close()]);
+});
+
+interface CaseOptions {
+  /** `default`: OPENAI_BASE_URL exactly as a user sets it; `custom`: a custom provider with retries off. */
+  mode?: "default" | "custom";
+  server?: () => Emulator;
+  config?: CodexProviderOptions["config"];
+  env?: (run: HermeticRun) => Record<string, string | undefined>;
+  timeout?: number;
+  idleTimeoutMs?: number;
+  envKey?: string;
+}
+
+interface CaseResult {
+  events: ProviderEvent[];
+  error?: CodexProviderError;
+  run: HermeticRun;
+  files: string[];
+}
+
+async function runCase(name: string, options: CaseOptions = {}): Promise<CaseResult> {
+  const server = (options.server ?? (() => emulator))();
+  const run = await createHermeticRun({ baseUrl: server.baseUrl });
+  const events: ProviderEvent[] = [];
+  let error: CodexProviderError | undefined;
+  try {
+    const custom =
+      options.mode === "custom"
+        ? customProviderConfig(server.baseUrl, {
+            idleTimeoutMs: options.idleTimeoutMs ?? 5000,
+            ...(options.envKey ? { envKey: options.envKey } : {}),
+          })
+        : {};
+    const provider = new CodexProvider({
+      env: { ...run.env, ...options.env?.(run) },
+      config: { ...(custom as CodexConfigObject), ...options.config },
+    });
+    for await (const event of provider.run(`[[e2e:${name}]] please help`, {
+      workingDirectory: run.workingDirectory,
+      timeout: options.timeout ?? 45_000,
+    })) {
+      events.push(event);
+    }
+  } catch (caught) {
+    if (!CodexProviderError.isInstance(caught)) throw caught;
+    error = caught;
+  }
+  const files = await readdir(run.workingDirectory, { recursive: true });
+  await run.cleanup();
+  return { events, error, run, files: files.filter((file) => !file.startsWith(".git")) };
+}
+
+function types(events: ProviderEvent[]): string[] {
+  return events.map((event) => event.type);
+}
+
+function toolMeta(events: ProviderEvent[], type: "tool_use" | "tool_result"): ToolEventMetadata[] {
+  return events.flatMap((event) => (event.type === type && event.metadata ? [event.metadata] : []));
+}
+
+function expectSuccess(result: CaseResult, finalText: string): void {
+  expect(result.error?.toJSON()).toBeUndefined();
+  expect(result.events[0]).toMatchObject({ type: "system", metadata: { subtype: "thread_started" } });
+  expect(types(result.events).filter((type) => type === "result")).toHaveLength(1);
+  expect(result.events.at(-2)?.type).toBe("usage");
+  expect(result.events.at(-1)).toMatchObject({ type: "result", content: finalText });
+}
+
+describe.concurrent("CodexProvider + real codex binary + emulator: success paths", () => {
+  it("streams an agent message on the default OPENAI_BASE_URL path", async () => {
+    const result = await runCase("message");
+    expectSuccess(result, "Hello from the emulator.");
+    expect(types(result.events)).toEqual(["system", "assistant", "usage", "result"]);
+    const usage = result.events.at(-2);
+    expect(usage?.type === "usage" && usage.metadata).toMatchObject({
+      inputTokens: 120,
+      cachedInputTokens: 20,
+      outputTokens: 30,
+      reasoningOutputTokens: 10,
+    });
+  });
+
+  it("surfaces reasoning as a system event", async () => {
+    const result = await runCase("reasoning", { mode: "custom" });
+    expectSuccess(result, "Reasoned answer.");
+    expect(result.events[1]).toMatchObject({
+      type: "system",
+      content: "Weighing the options.",
+      metadata: { subtype: "reasoning" },
+    });
+  });
+
+  it("runs a command that exits 0 and shows its output", async () => {
+    const result = await runCase("exec-ok", { mode: "custom" });
+    expectSuccess(result, "ran it");
+    const [use] = toolMeta(result.events, "tool_use");
+    const [done] = toolMeta(result.events, "tool_result");
+    expect(use).toMatchObject({
+      itemType: "command_execution",
+      phase: "started",
+      status: "in_progress",
+      exitCode: null,
+    });
+    expect(done).toMatchObject({
+      itemType: "command_execution",
+      status: "completed",
+      exitCode: 0,
+      itemId: use?.itemId,
+    });
+    expect(done?.itemType === "command_execution" && done.output).toContain("out");
+  });
+
+  it("runs a command that exits 3 and reports the exit code", async () => {
+    const result = await runCase("exec-fail", { mode: "custom" });
+    expectSuccess(result, "it failed");
+    const [done] = toolMeta(result.events, "tool_result");
+    expect(done).toMatchObject({ itemType: "command_execution", status: "failed", exitCode: 3 });
+    expect(result.events.find((event) => event.type === "tool_result")?.content).toContain("failing");
+  });
+
+  it("applies a patch that creates a real file in the working directory", async () => {
+    const result = await runCase("patch", { mode: "custom" });
+    expectSuccess(result, "patched");
+    const [done] = toolMeta(result.events, "tool_result");
+    expect(done).toMatchObject({ itemType: "file_change", status: "completed" });
+    expect(done?.itemType === "file_change" && done.changes).toEqual([
+      { path: path.join(result.run.workingDirectory, "notes/hello.txt"), kind: "add" },
+    ]);
+    expect(result.files).toContain(path.join("notes", "hello.txt"));
+  });
+
+  it("tracks an update_plan todo list from start through updates to completion", async () => {
+    const result = await runCase("plan", {
+      mode: "custom",
+      config: { tools: { update_plan: { enabled: true } } },
+    });
+    expectSuccess(result, "planned");
+    const plan = [...toolMeta(result.events, "tool_use"), ...toolMeta(result.events, "tool_result")];
+    expect(plan.map((meta) => meta.phase)).toEqual(["started", "updated", "completed"]);
+    expect(plan.at(-1)).toMatchObject({
+      itemType: "todo_list",
+      items: [
+        { text: "one", completed: true },
+        { text: "two", completed: true },
+      ],
+    });
+  });
+
+  it("reports a web search", async () => {
+    const result = await runCase("search", { mode: "custom" });
+    expectSuccess(result, "searched");
+    expect(toolMeta(result.events, "tool_result")).toEqual([
+      expect.objectContaining({ itemType: "web_search", query: "codex sdk events", phase: "completed" }),
+    ]);
+  });
+
+  it("calls a tool of a real stdio MCP server, including a failing one", async () => {
+    const result = await runCase("mcp", {
+      mode: "custom",
+      config: {
+        mcp_servers: {
+          echo: { command: process.execPath, args: [MCP_SERVER], default_tools_approval_mode: "approve" },
+        },
+      },
+    });
+    expectSuccess(result, "used mcp");
+    const done = toolMeta(result.events, "tool_result");
+    expect(done[0]).toMatchObject({
+      itemType: "mcp_tool_call",
+      server: "echo",
+      tool: "echo",
+      status: "completed",
+      arguments: { text: "ping" },
+    });
+    expect(JSON.stringify(done[0])).toContain("echo: ping");
+    expect(done[1]).toMatchObject({ itemType: "mcp_tool_call", server: "echo", tool: "fail" });
+  });
+
+  it("streams two messages in one turn; the result carries the last", async () => {
+    const result = await runCase("two-messages", { mode: "custom" });
+    expectSuccess(result, "second message");
+    expect(result.events.filter((event) => event.type === "assistant").map((event) => event.content)).toEqual(
+      ["first message", "second message"],
+    );
+  });
+
+  it("skips malformed SSE lines like the binary does", async () => {
+    expectSuccess(await runCase("malformed", { mode: "custom" }), "survived garbage");
+  });
+
+  it("keeps going through non-fatal Reconnecting... notices (websocket probe answered 404)", async () => {
+    const result = await runCase("message", { server: () => websocket404 });
+    expectSuccess(result, "Hello from the emulator.");
+    const reconnects = result.events.filter(
+      (event) => event.type === "system" && event.metadata?.subtype === "reconnecting",
+    );
+    expect(reconnects.length).toBeGreaterThan(0);
+    expect(reconnects[0]?.metadata).toMatchObject({ attempt: expect.any(Number), maxAttempts: 5 });
+  });
+
+  it("sends CODEX_API_KEY over OPENAI_API_KEY, and falls back to OPENAI_API_KEY", async () => {
+    const preferred = "sk-preferred-codex-key-1111111111";
+    const fallback = "sk-fallback-openai-key-2222222222";
+    const both = await runCase("auth-precedence", {
+      env: () => ({ CODEX_API_KEY: preferred, OPENAI_API_KEY: fallback }),
+    });
+    const only = await runCase("auth-fallback", {
+      env: () => ({ CODEX_API_KEY: undefined, OPENAI_API_KEY: fallback }),
+    });
+    expectSuccess(both, "auth ok");
+    expectSuccess(only, "auth ok");
+    const auth = (marker: string) =>
+      emulator.requests
+        .filter((request) => request.method === "POST" && request.prompt.includes(marker))
+        .map((request) => request.headers.authorization);
+    expect(new Set(auth("[[e2e:auth-precedence]]"))).toEqual(new Set([`Bearer ${preferred}`]));
+    expect(new Set(auth("[[e2e:auth-fallback]]"))).toEqual(new Set([`Bearer ${fallback}`]));
+  });
+
+  it("kills the codex process when the consumer breaks out early", async () => {
+    const run = await createHermeticRun({ baseUrl: emulator.baseUrl });
+    try {
+      const provider = new CodexProvider({
+        env: run.env,
+        config: customProviderConfig(emulator.baseUrl) as CodexConfigObject,
+      });
+      for await (const event of provider.run("[[e2e:slow-break]] go", {
+        workingDirectory: run.workingDirectory,
+        timeout: 30_000,
+      })) {
+        if (event.type === "assistant") break;
+      }
+      expect(await codexProcessesUsing(run.codexHome)).toEqual([]);
+    } finally {
+      await run.cleanup();
+    }
+  });
+});
+
+interface FailureCase {
+  name: string;
+  options?: CaseOptions;
+  code: string;
+  retryable: boolean;
+  statusCode?: number;
+  failureCode?: string;
+}
+
+const FAILURES: FailureCase[] = [
+  { name: "http-401", code: "CODEX_AUTH_ERROR", retryable: false, statusCode: 401 },
+  {
+    name: "http-401",
+    options: { mode: "custom" },
+    code: "CODEX_AUTH_ERROR",
+    retryable: false,
+    statusCode: 401,
+  },
+  {
+    name: "http-403",
+    options: { mode: "custom" },
+    code: "CODEX_AUTH_ERROR",
+    retryable: false,
+    statusCode: 403,
+  },
+  {
+    name: "http-429",
+    options: { mode: "custom" },
+    code: "CODEX_RATE_LIMITED",
+    retryable: true,
+    statusCode: 429,
+  },
+  { name: "http-429-hint", options: { mode: "custom" }, code: "CODEX_RATE_LIMITED", retryable: true },
+  {
+    name: "quota",
+    options: { mode: "custom" },
+    code: "CODEX_RATE_LIMITED",
+    retryable: true,
+    failureCode: "insufficient_quota",
+  },
+  {
+    name: "http-400",
+    options: { mode: "custom" },
+    code: "CODEX_INTERNAL_ERROR",
+    retryable: false,
+    failureCode: "unsupported_parameter",
+  },
+  { name: "http-500", options: { mode: "custom" }, code: "CODEX_INTERNAL_ERROR", retryable: true },
+  {
+    name: "http-503",
+    options: { mode: "custom" },
+    code: "CODEX_INTERNAL_ERROR",
+    retryable: true,
+    statusCode: 503,
+  },
+  { name: "reset", options: { mode: "custom" }, code: "CODEX_TRANSPORT_ERROR", retryable: true },
+  { name: "eof", options: { mode: "custom" }, code: "CODEX_TRANSPORT_ERROR", retryable: true },
+  { name: "failed", options: { mode: "custom" }, code: "CODEX_TRANSPORT_ERROR", retryable: true },
+  {
+    name: "overflow",
+    options: { mode: "custom" },
+    code: "CODEX_INTERNAL_ERROR",
+    retryable: false,
+    failureCode: "context_length_exceeded",
+  },
+  {
+    name: "incomplete",
+    options: { mode: "custom" },
+    code: "CODEX_INTERNAL_ERROR",
+    retryable: false,
+    failureCode: "max_output_tokens",
+  },
+  {
+    name: "idle",
+    options: { mode: "custom", idleTimeoutMs: 1000 },
+    code: "CODEX_TIMEOUT",
+    retryable: true,
+    failureCode: "idle_timeout",
+  },
+  {
+    name: "hang",
+    options: { mode: "custom", timeout: 2500 },
+    code: "CODEX_TIMEOUT",
+    retryable: true,
+    failureCode: "timeout",
+  },
+  {
+    name: "missing-key",
+    options: { mode: "custom", envKey: "ALPHRED_E2E_UNSET_KEY" },
+    code: "CODEX_AUTH_ERROR",
+    retryable: false,
+  },
+];
+
+describe.concurrent("CodexProvider + real codex binary + emulator: failure paths", () => {
+  it.each(FAILURES)(
+    "$name ($options.mode) fails with $code",
+    async ({ name, options, code, retryable, statusCode, failureCode }) => {
+      const result = await runCase(name, options);
+      expect(result.error, `events: ${JSON.stringify(types(result.events))}`).toBeDefined();
+      const error = result.error as CodexProviderError;
+      expect({ code: error.code, retryable: error.retryable }).toEqual({ code, retryable });
+      if (statusCode !== undefined) expect(error.details.statusCode).toBe(statusCode);
+      if (failureCode !== undefined) expect(error.details.failureCode).toBe(failureCode);
+      expect(types(result.events)).not.toContain("result");
+      const key = result.run.env.CODEX_API_KEY as string;
+      expect(error.message).not.toContain(key);
+      expect(JSON.stringify(error)).not.toContain(key);
+      expect(String((error.cause as Error | undefined)?.message ?? "")).not.toContain(key);
+      expect(await codexProcessesUsing(result.run.codexHome)).toEqual([]);
+    },
+  );
+});
+
+/** PIDs of live codex processes whose environment names this CODEX_HOME (Linux /proc; [] elsewhere). */
+async function codexProcessesUsing(codexHome: string): Promise<number[]> {
+  if (process.platform !== "linux") return [];
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const found: number[] = [];
+    for (const entry of await readdir("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const environ = await readFile(`/proc/${entry}/environ`, "latin1");
+        const stat = await readFile(`/proc/${entry}/stat`, "latin1");
+        if (environ.includes(`CODEX_HOME=${codexHome}\0`) && !/\) Z /.test(stat)) found.push(Number(entry));
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+    if (found.length === 0) return found;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return codexProcessesUsing.lastFound(codexHome);
+}
+codexProcessesUsing.lastFound = async (codexHome: string): Promise<number[]> => {
+  const found: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, "latin1").catch(() => "");
+    if (environ.includes(`CODEX_HOME=${codexHome}\0`)) found.push(Number(entry));
+  }
+  return found;
+};
