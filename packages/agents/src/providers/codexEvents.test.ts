@@ -211,7 +211,7 @@ describe("mapThreadEvent", () => {
           type: "mcp_tool_call",
           server: "docs",
           tool: "boom",
-          arguments: {},
+          arguments: { token: KEY },
           error: { message: `bad ${KEY}` },
           status: "failed",
         },
@@ -253,7 +253,12 @@ describe("mapThreadEvent", () => {
       tool: "lookup",
       result: { structured_content: { ok: true } },
     });
-    expect(events[6]?.metadata).toMatchObject({ status: "failed", error: "bad [REDACTED]" });
+    expect(events[6]?.metadata).toMatchObject({
+      status: "failed",
+      error: "bad [REDACTED]",
+      arguments: { token: "[REDACTED]" },
+    });
+    expect(JSON.stringify(events)).not.toContain(KEY);
     expect(events[8]?.metadata).toEqual({
       itemType: "web_search",
       itemId: "w1",

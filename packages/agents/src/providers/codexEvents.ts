@@ -192,6 +192,19 @@ function toUsage(usage: Usage): UsageMetadata {
 
 type ToolItem = Extract<ThreadItem, { type: ToolItemDetails["itemType"] }>;
 
+/** Redacts a JSON-shaped payload (MCP arguments and results) only when it actually carries a secret. */
+function redactJson(value: unknown, redact: (text: string) => string): unknown {
+  if (value === undefined) return value;
+  const text = JSON.stringify(value);
+  const redacted = redact(text);
+  if (redacted === text) return value;
+  try {
+    return JSON.parse(redacted);
+  } catch {
+    return redacted;
+  }
+}
+
 function toolDetails(
   item: ToolItem,
   redact: (text: string) => string,
@@ -210,11 +223,11 @@ function toolDetails(
       };
     case "file_change":
       return {
-        content: item.changes.map((change) => `${change.kind} ${change.path}`).join("\n"),
+        content: redact(item.changes.map((change) => `${change.kind} ${change.path}`).join("\n")),
         details: {
           itemType: item.type,
           status: item.status,
-          changes: item.changes.map(({ path, kind }) => ({ path, kind })),
+          changes: item.changes.map(({ path, kind }) => ({ path: redact(path), kind })),
         },
       };
     case "mcp_tool_call":
@@ -225,8 +238,8 @@ function toolDetails(
           status: item.status,
           server: item.server,
           tool: item.tool,
-          arguments: item.arguments,
-          ...(item.result != null ? { result: item.result } : {}),
+          arguments: redactJson(item.arguments, redact),
+          ...(item.result != null ? { result: redactJson(item.result, redact) } : {}),
           ...(item.error ? { error: redact(item.error.message) } : {}),
         },
       };
@@ -234,10 +247,10 @@ function toolDetails(
       return { content: redact(item.query), details: { itemType: item.type, query: redact(item.query) } };
     case "todo_list":
       return {
-        content: item.items.map((entry) => `[${entry.completed ? "x" : " "}] ${entry.text}`).join("\n"),
+        content: redact(item.items.map((entry) => `[${entry.completed ? "x" : " "}] ${entry.text}`).join("\n")),
         details: {
           itemType: item.type,
-          items: item.items.map(({ text, completed }) => ({ text, completed })),
+          items: item.items.map(({ text, completed }) => ({ text: redact(text), completed })),
         },
       };
     default:
