@@ -5,7 +5,9 @@ export default defineConfig({
   resolve: {
     // Tests run the workspace packages from source, so a fresh clone needs no build first.
     alias: {
-      "@alphred/codex-emulator": fileURLToPath(new URL("./packages/codex-emulator/src/index.ts", import.meta.url)),
+      "@alphred/codex-emulator": fileURLToPath(
+        new URL("./packages/codex-emulator/src/index.ts", import.meta.url),
+      ),
     },
   },
   test: {

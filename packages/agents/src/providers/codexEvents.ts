@@ -247,7 +247,9 @@ function toolDetails(
       return { content: redact(item.query), details: { itemType: item.type, query: redact(item.query) } };
     case "todo_list":
       return {
-        content: redact(item.items.map((entry) => `[${entry.completed ? "x" : " "}] ${entry.text}`).join("\n")),
+        content: redact(
+          item.items.map((entry) => `[${entry.completed ? "x" : " "}] ${entry.text}`).join("\n"),
+        ),
         details: {
           itemType: item.type,
           items: item.items.map(({ text, completed }) => ({ text: redact(text), completed })),
