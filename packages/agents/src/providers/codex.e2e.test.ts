@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProviderEvent, ToolEventMetadata } from "../provider.js";
 import { CodexProvider, type CodexProviderOptions } from "./codex.js";
 import { CodexProviderError } from "./codexErrors.js";
+import { realCodexIo } from "./codexIo.js";
 import type { CodexConfigObject } from "./codexOptions.js";
+import { bootstrapCodex, type CodexBootstrapper, resolveCodexBinary } from "./codexSdkBootstrap.js";
 
 // End-to-end tier: the real `codex` binary from @openai/codex, spawned by the real SDK through
 // CodexProvider, against the loopback Responses API emulator. Every case runs concurrently.
@@ -125,15 +128,25 @@ const TURNS: Record<string, Turn> = {
   "missing-key": turn({ items: [msg("never reached")] }),
   "auth-precedence": turn({ items: [msg("auth ok")] }),
   "auth-fallback": turn({ items: [msg("auth ok")] }),
+  "rate-hint": turn({
+    fault: "response_failed",
+    code: "rate_limit_exceeded",
+    message: "Rate limit reached for gpt-5.5 on tokens per min. Please try again in 1.5s.",
+  }),
+  "cli-login": turn({ items: [msg("logged in via codex login")] }),
   "slow-break": turn({ items: [msg("one"), msg("two"), msg("three")], delayMs: 400 }),
 };
 
 let emulator: Emulator;
 let websocket404: Emulator;
+let deadServer: Emulator;
 
 beforeAll(async () => {
   emulator = await startEmulator({ script: byMarker(TURNS) });
   websocket404 = await startEmulator({ websocketProbe: 404, script: byMarker(TURNS) });
+  // Started and closed at once: its port refuses connections.
+  deadServer = await startEmulator();
+  await deadServer.close();
 });
 
 afterAll(async () => {
@@ -149,6 +162,10 @@ interface CaseOptions {
   timeout?: number;
   idleTimeoutMs?: number;
   envKey?: string;
+  /** Runs before the provider starts, e.g. to store a `codex login`. */
+  prepare?: (run: HermeticRun) => Promise<void>;
+  /** Wraps the real bootstrap, e.g. to point at a binary that does not exist. */
+  bootstrap?: CodexBootstrapper;
 }
 
 interface CaseResult {
@@ -171,7 +188,9 @@ async function runCase(name: string, options: CaseOptions = {}): Promise<CaseRes
             ...(options.envKey ? { envKey: options.envKey } : {}),
           })
         : {};
+    await options.prepare?.(run);
     const provider = new CodexProvider({
+      ...(options.bootstrap ? { bootstrap: options.bootstrap } : {}),
       env: { ...run.env, ...options.env?.(run) },
       config: { ...(custom as CodexConfigObject), ...options.config },
     });
@@ -357,6 +376,19 @@ describe.concurrent("CodexProvider + real codex binary + emulator: success paths
     expect(new Set(auth("[[e2e:auth-fallback]]"))).toEqual(new Set([`Bearer ${fallback}`]));
   });
 
+  it("uses a stored `codex login` session when no key variable is set", async () => {
+    const storedKey = "sk-stored-login-key-3333333333";
+    const result = await runCase("cli-login", {
+      env: () => ({ CODEX_API_KEY: undefined, OPENAI_API_KEY: undefined }),
+      prepare: (run) => codexLogin(run, storedKey),
+    });
+    expectSuccess(result, "logged in via codex login");
+    const posts = emulator.requests.filter(
+      (request) => request.method === "POST" && request.prompt.includes("[[e2e:cli-login]]"),
+    );
+    expect(posts.map((request) => request.headers.authorization)).toEqual([`Bearer ${storedKey}`]);
+  });
+
   it("kills the codex process when the consumer breaks out early", async () => {
     const run = await createHermeticRun({ baseUrl: emulator.baseUrl });
     try {
@@ -464,6 +496,34 @@ const FAILURES: FailureCase[] = [
     failureCode: "timeout",
   },
   {
+    name: "rate-hint",
+    options: { mode: "custom" },
+    code: "CODEX_RATE_LIMITED",
+    retryable: true,
+    failureCode: "rate_limit_exceeded",
+  },
+  {
+    name: "dead-server",
+    options: { mode: "custom", server: () => deadServer },
+    code: "CODEX_TRANSPORT_ERROR",
+    retryable: true,
+  },
+  {
+    name: "no-login",
+    options: { env: () => ({ CODEX_API_KEY: undefined, OPENAI_API_KEY: undefined }) },
+    code: "CODEX_AUTH_ERROR",
+    retryable: false,
+  },
+  {
+    name: "missing-binary",
+    options: {
+      mode: "custom",
+      bootstrap: async (env) => ({ ...(await bootstrapCodex(env)), codexPath: "/nonexistent/alphred/codex" }),
+    },
+    code: "CODEX_INVALID_CONFIG",
+    retryable: false,
+  },
+  {
     name: "missing-key",
     options: { mode: "custom", envKey: "ALPHRED_E2E_UNSET_KEY" },
     code: "CODEX_AUTH_ERROR",
@@ -490,6 +550,26 @@ describe.concurrent("CodexProvider + real codex binary + emulator: failure paths
     },
   );
 });
+
+/** Stores an API-key login in the run's CODEX_HOME with the bundled binary (`codex login --with-api-key`). */
+function codexLogin(run: HermeticRun, key: string): Promise<void> {
+  const binary = resolveCodexBinary(realCodexIo, process.platform, process.arch).executablePath;
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, ["login", "--with-api-key"], {
+      env: { PATH: run.env.PATH ?? "", HOME: run.env.HOME ?? "", CODEX_HOME: run.codexHome },
+      stdio: ["pipe", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once("error", reject);
+    child.once("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`codex login failed: ${stderr}`)),
+    );
+    child.stdin.end(`${key}\n`);
+  });
+}
 
 /** PIDs of live codex processes whose environment names this CODEX_HOME (Linux /proc; [] elsewhere). */
 async function codexProcessesUsing(codexHome: string): Promise<number[]> {

@@ -80,7 +80,10 @@ function failure(error?: CodexProviderError) {
 }
 
 /** What each recorded stream must become; checked by hand against the raw JSONL when a fixture is re-recorded. */
-const EXPECTED: Record<string, { events: string[]; error?: Partial<NonNullable<ReturnType<typeof failure>>> }> = {
+const EXPECTED: Record<
+  string,
+  { events: string[]; error?: Partial<NonNullable<ReturnType<typeof failure>>> }
+> = {
   "apply-patch-add-file": {
     events: [
       "system:thread_started",
