@@ -118,6 +118,7 @@ function describe(event, toolStarts) {
 
 async function runTurn(provider, prompt, workingDirectory, timeout) {
   const started = Date.now();
+  const relative = (text) => text.split(`${workingDirectory}/`).join("./");
   const toolStarts = new Map();
   let result;
   console.log(paint("bold", `\n▶ codex · ${workingDirectory}`));
@@ -126,7 +127,7 @@ async function runTurn(provider, prompt, workingDirectory, timeout) {
     const elapsed = `${String(event.timestamp - started).padStart(6)} ms`;
     const label = event.type.padEnd(11);
     console.log(
-      `${paint("dim", elapsed)}  ${paint(COLORS[event.type] ?? "white", label)}  ${describe(event, toolStarts)}`,
+      `${paint("dim", elapsed)}  ${paint(COLORS[event.type] ?? "white", label)}  ${relative(describe(event, toolStarts))}`,
     );
     if (event.type === "result") result = event;
   }

@@ -23,7 +23,7 @@ interface FakeIoOptions {
 
 function fakeIo(options: FakeIoOptions = {}): CodexIo & { runLoginStatus: ReturnType<typeof vi.fn> } {
   const files = new Set(options.files ?? [BINARY, `${VENDOR}/codex-package.json`]);
-  const dirs = new Set(options.dirs ?? [`${VENDOR}/codex-path`]);
+  const dirs = new Set(options.dirs ?? [`${VENDOR}/codex-path`, "/tmp/ch", "/h", "/h1", "/h2"]);
   const packages = options.packages ?? {
     "@openai/codex/package.json": CODEX_PKG,
     "@openai/codex-linux-x64/package.json": LINUX_PKG,
@@ -75,7 +75,8 @@ describe("createCodexBootstrap", () => {
     });
     expect(boot.baseUrl).toBeUndefined();
     expect(boot.childEnv.PATH).toBe(`${VENDOR}/codex-path:/usr/bin`);
-    expect(boot.childEnv.CODEX_HOME).toBe("/home/u/.codex");
+    // The default home is left to codex, which creates it; only an explicit CODEX_HOME is passed on.
+    expect(boot.childEnv.CODEX_HOME).toBeUndefined();
     expect(io.runLoginStatus).not.toHaveBeenCalled();
   });
 
@@ -127,6 +128,22 @@ describe("createCodexBootstrap", () => {
     );
     expect(error.code).toBe("CODEX_INVALID_CONFIG");
     expect(error.message).toContain(name);
+  });
+
+  it("rejects an explicit CODEX_HOME that is not a directory, before any login check", async () => {
+    const io = fakeIo();
+    const error = await rejection(createCodexBootstrap({ ...base, io })({ CODEX_HOME: "/missing/home" }));
+    expect(error.code).toBe("CODEX_INVALID_CONFIG");
+    expect(error.message).toContain("CODEX_HOME=/missing/home");
+    expect(error.details.envVar).toBe("CODEX_HOME");
+    expect(io.runLoginStatus).not.toHaveBeenCalled();
+  });
+
+  it("leaves the default CODEX_HOME to codex in CLI-login mode", async () => {
+    const io = fakeIo();
+    const boot = await createCodexBootstrap({ ...base, io })({ HOME: "/home/new-user" });
+    expect(boot.codexHome).toBe("/home/new-user/.codex");
+    expect(io.runLoginStatus.mock.calls[0]?.[1]).not.toHaveProperty("CODEX_HOME");
   });
 
   it("uses the CLI login when no key is set, and caches a successful check per binary and CODEX_HOME", async () => {

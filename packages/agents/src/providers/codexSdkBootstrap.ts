@@ -161,10 +161,13 @@ export function interpretLoginStatus(output: LoginStatusOutput, codexHome: strin
   );
 }
 
-/** The environment the codex child gets: the caller's env, `CODEX_HOME` pinned, bundled tools on PATH. */
+/**
+ * The environment the codex child gets: the caller's env, bundled tools first on PATH, and `CODEX_HOME` only
+ * when the caller set it (codex refuses an explicit `CODEX_HOME` that does not exist, but creates its default).
+ */
 function buildChildEnv(
   env: CodexEnv,
-  codexHome: string,
+  explicitHome: string | undefined,
   pathDirs: string[],
   platform: string,
 ): Record<string, string> {
@@ -172,7 +175,7 @@ function buildChildEnv(
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined) childEnv[key] = value;
   }
-  childEnv.CODEX_HOME = codexHome;
+  if (explicitHome !== undefined) childEnv.CODEX_HOME = explicitHome;
   const pathKey =
     platform === "win32"
       ? (Object.keys(childEnv).find((key) => key.toUpperCase() === "PATH") ?? "Path")
@@ -252,9 +255,17 @@ export function createCodexBootstrap(dependencies: Partial<BootstrapDependencies
       });
     }
     const auth = resolveApiKey(env);
-    const codexHome = parsed.data.CODEX_HOME ?? path.join(env.HOME?.trim() || deps.homedir(), ".codex");
+    const explicitHome = parsed.data.CODEX_HOME;
+    if (explicitHome !== undefined && !deps.io.isDirectory(explicitHome)) {
+      throw new CodexBootstrapError(
+        "CODEX_INVALID_CONFIG",
+        `CODEX_HOME=${explicitHome} is not an existing directory; create it or unset CODEX_HOME to use $HOME/.codex.`,
+        { envVar: "CODEX_HOME", codexHome: explicitHome },
+      );
+    }
+    const codexHome = explicitHome ?? path.join(env.HOME?.trim() || deps.homedir(), ".codex");
     const binary = resolveCodexBinary(deps.io, deps.platform, deps.arch);
-    const childEnv = buildChildEnv(env, codexHome, binary.pathDirs, deps.platform);
+    const childEnv = buildChildEnv(env, explicitHome, binary.pathDirs, deps.platform);
     if (!auth.apiKey) await checkLogin(binary.executablePath, codexHome, childEnv);
     return {
       authMode: auth.apiKey ? "api_key" : "cli_login",
