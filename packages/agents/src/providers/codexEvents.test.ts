@@ -303,6 +303,17 @@ describe("mapThreadEvent", () => {
     expect(events.at(-1)).toMatchObject({ type: "result", content: "ok" });
   });
 
+  it("reports a warning item once even when it is both started and completed", () => {
+    const { events } = mapStream([
+      started,
+      { type: "item.started", item: { id: "e1", type: "error", message: "heads up" } },
+      { type: "item.completed", item: { id: "e1", type: "error", message: "heads up" } },
+      completed,
+    ]);
+    expect(events.map((event) => event.type)).toEqual(["system", "system", "usage", "result"]);
+    expect(events[1]).toMatchObject({ content: "heads up", metadata: { subtype: "warning", itemId: "e1" } });
+  });
+
   it("ignores the started/updated phases of messages, reasoning and updated warnings", () => {
     const { events } = mapStream([
       started,

@@ -274,6 +274,12 @@ function mapItem(
 ): ProviderEvent[] {
   const timestamp = context.now();
   const phase: ToolPhase = PHASES[eventType];
+  const system = (content: string, metadata: SystemEventMetadata): ProviderEvent => ({
+    type: "system",
+    content,
+    timestamp,
+    metadata,
+  });
   switch (item.type) {
     case "agent_message":
       if (phase !== "completed") return [];
@@ -283,24 +289,15 @@ function mapItem(
       ];
     case "reasoning":
       if (phase !== "completed") return [];
-      return [
-        {
-          type: "system",
-          content: context.redact(item.text),
-          timestamp,
-          metadata: { subtype: "reasoning", itemId: item.id },
-        },
-      ];
-    case "error":
-      if (phase !== "completed" && phase !== "started") return [];
-      return [
-        {
-          type: "system",
-          content: context.redact(item.message),
-          timestamp,
-          metadata: { subtype: "warning", itemId: item.id },
-        },
-      ];
+      return [system(context.redact(item.text), { subtype: "reasoning", itemId: item.id })];
+    case "error": {
+      // Warnings arrive as completed items; should one also arrive as started, report it once.
+      const seen = state.announced.has(item.id);
+      if (phase === "started") state.announced.add(item.id);
+      else state.announced.delete(item.id);
+      if (phase === "updated" || seen) return [];
+      return [system(context.redact(item.message), { subtype: "warning", itemId: item.id })];
+    }
     case "command_execution":
     case "file_change":
     case "mcp_tool_call":
