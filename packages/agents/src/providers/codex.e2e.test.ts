@@ -162,6 +162,8 @@ interface CaseOptions {
   timeout?: number;
   idleTimeoutMs?: number;
   envKey?: string;
+  /** Cancels the run through the `signal` option after this many ms. */
+  abortAfterMs?: number;
   /** Runs before the provider starts, e.g. to store a `codex login`. */
   prepare?: (run: HermeticRun) => Promise<void>;
   /** Wraps the real bootstrap, e.g. to point at a binary that does not exist. */
@@ -197,6 +199,7 @@ async function runCase(name: string, options: CaseOptions = {}): Promise<CaseRes
     for await (const event of provider.run(`[[e2e:${name}]] please help`, {
       workingDirectory: run.workingDirectory,
       timeout: options.timeout ?? 45_000,
+      ...(options.abortAfterMs !== undefined ? { signal: abortAfter(options.abortAfterMs) } : {}),
     })) {
       events.push(event);
     }
@@ -496,6 +499,13 @@ const FAILURES: FailureCase[] = [
     failureCode: "timeout",
   },
   {
+    name: "hang",
+    options: { mode: "custom", abortAfterMs: 1500 },
+    code: "CODEX_TIMEOUT",
+    retryable: true,
+    failureCode: "aborted",
+  },
+  {
     name: "rate-hint",
     options: { mode: "custom" },
     code: "CODEX_RATE_LIMITED",
@@ -533,7 +543,7 @@ const FAILURES: FailureCase[] = [
 
 describe.concurrent("CodexProvider + real codex binary + emulator: failure paths", () => {
   it.each(FAILURES)(
-    "$name ($options.mode) fails with $code",
+    "$name ($options.mode) fails with $code $failureCode",
     async ({ name, options, code, retryable, statusCode, failureCode }) => {
       const result = await runCase(name, options);
       expect(result.error, `events: ${JSON.stringify(types(result.events))}`).toBeDefined();
@@ -550,6 +560,12 @@ describe.concurrent("CodexProvider + real codex binary + emulator: failure paths
     },
   );
 });
+
+function abortAfter(ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), ms);
+  return controller.signal;
+}
 
 /** Stores an API-key login in the run's CODEX_HOME with the bundled binary (`codex login --with-api-key`). */
 function codexLogin(run: HermeticRun, key: string): Promise<void> {

@@ -237,6 +237,35 @@ describe("CodexProvider", () => {
     expect(recorded.returned).toBe(true);
   });
 
+  it("lets the caller cancel a silent run with an AbortSignal", async () => {
+    const recorded: Recorded = { returned: false };
+    const hang: Script = async function* (signal) {
+      yield okStream[0] as ThreadEvent;
+      await new Promise((_resolve, reject) =>
+        signal.addEventListener("abort", () =>
+          reject(new DOMException("The operation was aborted", "AbortError")),
+        ),
+      );
+    };
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    const { events, error } = await collect(
+      provider(hang, recorded).run("x", { workingDirectory: "/repo", signal: controller.signal }),
+    );
+    expect(events.map((event) => event.type)).toEqual(["system"]);
+    expect(error?.code).toBe("CODEX_TIMEOUT");
+    expect(error?.details.failureCode).toBe("aborted");
+    expect(recorded.returned).toBe(true);
+  });
+
+  it("rejects a signal that is not an AbortSignal", async () => {
+    const { error } = await collect(
+      provider(fromArray(okStream)).run("x", { workingDirectory: "/repo", signal: {} as AbortSignal }),
+    );
+    expect(error?.code).toBe("CODEX_INVALID_OPTIONS");
+    expect(error?.details.path).toEqual(["signal"]);
+  });
+
   it("aborts the child when the consumer breaks early", async () => {
     const recorded: Recorded = { returned: false };
     const codex = provider(fromArray([...okStream]), recorded);

@@ -113,7 +113,9 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     const teardown = new AbortController();
     const timeoutSignal =
       runOptions.timeout === undefined ? undefined : AbortSignal.timeout(runOptions.timeout);
-    const signal = timeoutSignal ? AbortSignal.any([teardown.signal, timeoutSignal]) : teardown.signal;
+    const signal = AbortSignal.any(
+      [teardown.signal, timeoutSignal, runOptions.signal].filter((entry) => entry !== undefined),
+    );
     const state = createMapperState();
     let events: AsyncGenerator<unknown> | undefined;
     try {

@@ -32,6 +32,8 @@ export const providerRunOptionsSchema = z.object({
     .positive("timeout must be a positive number of milliseconds")
     .max(MAX_TIMEOUT_MS, `timeout must be at most ${MAX_TIMEOUT_MS} ms`)
     .optional(),
+  /** Cancels the run from outside the loop (even while codex is silent); fails with `CODEX_TIMEOUT`, `failureCode: "aborted"`. */
+  signal: z.instanceof(AbortSignal, { error: "signal must be an AbortSignal" }).optional(),
 });
 
 /** Options of one `CodexProvider.run` call, as callers pass them. */
