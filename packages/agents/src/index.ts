@@ -29,6 +29,7 @@ export {
   CODEX_ERROR_CODES,
   CodexProviderError,
   classifyCodexFailure,
+  createRedactor,
   redactSecrets,
 } from "./providers/codexErrors.js";
 export type {

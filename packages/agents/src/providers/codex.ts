@@ -1,6 +1,6 @@
 import type { CodexOptions, ThreadOptions } from "@openai/codex-sdk";
 import type { AgentProvider, ProviderEvent } from "../provider.js";
-import { CodexProviderError, redactSecrets } from "./codexErrors.js";
+import { CodexProviderError, createRedactor } from "./codexErrors.js";
 import {
   createMapperState,
   failThreadEvents,
@@ -83,7 +83,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     const context: MapperContext = {
       now: this.#now,
       startedAt,
-      redact: (text) => redactSecrets(text, secrets),
+      redact: createRedactor(secrets),
       secrets,
     };
 

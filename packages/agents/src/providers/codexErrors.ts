@@ -142,16 +142,31 @@ const KEY_SHAPED = /\bsk-(?:\.{3})?[A-Za-z0-9_*-]{6,}/g;
 const BEARER = /\b(bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
 const AUTH_HEADER = /\b(authorization["']?\s*[:=]\s*["']?(?:(?:basic|bearer|token)\s+)?)[^\s"',;]{6,}/gi;
 
+/** Cheap pre-check: text without any of these cannot match the three patterns above. */
+const MAYBE_SECRET = /sk-|bearer|authorization/i;
+
+/**
+ * Builds a redactor for a fixed set of secrets (each of 8+ chars, longest first): it replaces them, OpenAI-shaped
+ * keys and bearer/authorization values with `[REDACTED]`. Built once per run, it is cheap on text with no secret.
+ */
+export function createRedactor(secrets: readonly string[] = []): (text: string) => string {
+  const usable = secrets
+    .filter((secret) => typeof secret === "string" && secret.length >= 8)
+    .sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const secret of usable) if (out.includes(secret)) out = out.split(secret).join("[REDACTED]");
+    if (!MAYBE_SECRET.test(out)) return out;
+    return out
+      .replace(KEY_SHAPED, "[REDACTED]")
+      .replace(BEARER, "$1[REDACTED]")
+      .replace(AUTH_HEADER, "$1[REDACTED]");
+  };
+}
+
 /** Replaces each given secret (8+ chars), OpenAI-shaped keys and bearer/authorization values with `[REDACTED]`. */
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  const usable = secrets.filter((secret) => typeof secret === "string" && secret.length >= 8);
-  for (const secret of [...usable].sort((a, b) => b.length - a.length))
-    out = out.split(secret).join("[REDACTED]");
-  return out
-    .replace(KEY_SHAPED, "[REDACTED]")
-    .replace(BEARER, "$1[REDACTED]")
-    .replace(AUTH_HEADER, "$1[REDACTED]");
+  return createRedactor(secrets)(text);
 }
 
 /** What is known about a failed run; all optional. */

@@ -57,6 +57,7 @@ export interface UnknownThreadItem {
 }
 
 const unknownItemSchema = z.looseObject({ id: z.string(), type: z.string() });
+const headSchema = z.looseObject({ type: z.string() });
 const itemEventSchema = z.object({ type: z.string(), item: z.looseObject({ type: z.string() }) });
 const usageSchema = z.looseObject({
   input_tokens: z.number(),
@@ -108,7 +109,7 @@ function check<T>(
 
 /** Validates one raw SDK event against the shapes we rely on; throws `CODEX_INVALID_EVENT` with index and path. */
 export function parseThreadEvent(raw: unknown, index: number): ParsedThreadEvent {
-  const head = check(z.looseObject({ type: z.string() }), raw, index, [], "unknown");
+  const head = check(headSchema, raw, index, [], "unknown");
   const type = head.type;
   if (type === "item.started" || type === "item.updated" || type === "item.completed") {
     const event = check(itemEventSchema, raw, index, [], type);
