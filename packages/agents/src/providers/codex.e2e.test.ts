@@ -444,7 +444,13 @@ const FAILURES: FailureCase[] = [
     retryable: true,
     statusCode: 429,
   },
-  { name: "http-429-hint", options: { mode: "custom" }, code: "CODEX_RATE_LIMITED", retryable: true },
+  {
+    name: "http-429-hint",
+    options: { mode: "custom" },
+    code: "CODEX_RATE_LIMITED",
+    retryable: true,
+    statusCode: 429,
+  },
   {
     name: "quota",
     options: { mode: "custom" },
