@@ -75,6 +75,16 @@ function fromArray(events: unknown[], end?: Error): Script {
   };
 }
 
+/** Yields `thread.started`, then stays silent until the run's signal aborts (as the SDK does on abort). */
+const hangAfterStart: Script = async function* (signal) {
+  yield okStream[0] as ThreadEvent;
+  await new Promise((_resolve, reject) =>
+    signal.addEventListener("abort", () =>
+      reject(new DOMException("The operation was aborted", "AbortError")),
+    ),
+  );
+};
+
 function provider(
   script: Script,
   recorded: Recorded = { returned: false },
@@ -219,16 +229,8 @@ describe("CodexProvider", () => {
 
   it("turns a timeout into CODEX_TIMEOUT and tears the turn down", async () => {
     const recorded: Recorded = { returned: false };
-    const hang: Script = async function* (signal) {
-      yield okStream[0] as ThreadEvent;
-      await new Promise((_resolve, reject) =>
-        signal.addEventListener("abort", () =>
-          reject(new DOMException("The operation was aborted", "AbortError")),
-        ),
-      );
-    };
     const { events, error } = await collect(
-      provider(hang, recorded).run("x", { workingDirectory: "/repo", timeout: 30 }),
+      provider(hangAfterStart, recorded).run("x", { workingDirectory: "/repo", timeout: 30 }),
     );
     expect(events.map((event) => event.type)).toEqual(["system"]);
     expect(error?.code).toBe("CODEX_TIMEOUT");
@@ -239,18 +241,10 @@ describe("CodexProvider", () => {
 
   it("lets the caller cancel a silent run with an AbortSignal", async () => {
     const recorded: Recorded = { returned: false };
-    const hang: Script = async function* (signal) {
-      yield okStream[0] as ThreadEvent;
-      await new Promise((_resolve, reject) =>
-        signal.addEventListener("abort", () =>
-          reject(new DOMException("The operation was aborted", "AbortError")),
-        ),
-      );
-    };
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
     const { events, error } = await collect(
-      provider(hang, recorded).run("x", { workingDirectory: "/repo", signal: controller.signal }),
+      provider(hangAfterStart, recorded).run("x", { workingDirectory: "/repo", signal: controller.signal }),
     );
     expect(events.map((event) => event.type)).toEqual(["system"]);
     expect(error?.code).toBe("CODEX_TIMEOUT");
