@@ -186,6 +186,25 @@ describe("createCodexBootstrap", () => {
     expect(error.details.cause).toContain("EACCES");
   });
 
+  it("locates the binary once per bootstrapper, and retries after a failure", async () => {
+    const io = fakeIo();
+    let probes = 0;
+    const resolvePackage = io.resolvePackage;
+    let installed = false;
+    io.resolvePackage = (specifier: string) => {
+      probes++;
+      if (!installed) throw new Error("Cannot find module");
+      return resolvePackage(specifier);
+    };
+    const bootstrap = createCodexBootstrap({ ...base, io });
+    await expect(bootstrap({ CODEX_API_KEY: "sk-codex-key-123456" })).rejects.toThrow(/not installed/);
+    installed = true;
+    await bootstrap({ CODEX_API_KEY: "sk-codex-key-123456" });
+    const afterFirstSuccess = probes;
+    await bootstrap({ CODEX_API_KEY: "sk-codex-key-123456" });
+    expect(probes).toBe(afterFirstSuccess);
+  });
+
   it("reports an unsupported platform as CODEX_INVALID_CONFIG", async () => {
     const error = await rejection(
       createCodexBootstrap({ ...base, platform: "aix", io: fakeIo() })({

@@ -204,7 +204,7 @@ export interface BootstrapDependencies {
 export type CodexBootstrapper = (env: CodexEnv) => Promise<CodexBootstrap>;
 
 /**
- * Creates a bootstrapper. Successful login checks are cached per binary and `CODEX_HOME`
+ * Creates a bootstrapper. The bundled binary is located once; successful login checks are cached per binary and `CODEX_HOME`
  * (failures are not, so a later `codex login` is seen); concurrent checks share one child.
  */
 export function createCodexBootstrap(dependencies: Partial<BootstrapDependencies> = {}): CodexBootstrapper {
@@ -216,6 +216,8 @@ export function createCodexBootstrap(dependencies: Partial<BootstrapDependencies
     ...dependencies,
   };
   const loginChecks = new Map<string, Promise<void>>();
+  // The install does not change under a running process: probe the file system once (failures are not kept).
+  let binary: CodexBinary | undefined;
 
   const checkLogin = (
     codexPath: string,
@@ -264,7 +266,7 @@ export function createCodexBootstrap(dependencies: Partial<BootstrapDependencies
       );
     }
     const codexHome = explicitHome ?? path.join(env.HOME?.trim() || deps.homedir(), ".codex");
-    const binary = resolveCodexBinary(deps.io, deps.platform, deps.arch);
+    binary ??= resolveCodexBinary(deps.io, deps.platform, deps.arch);
     const childEnv = buildChildEnv(env, explicitHome, binary.pathDirs, deps.platform);
     if (!auth.apiKey) await checkLogin(binary.executablePath, codexHome, childEnv);
     return {
