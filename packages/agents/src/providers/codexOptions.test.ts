@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CodexProviderError } from "./codexErrors.js";
+import { CodexProviderError } from "./codexError.js";
 import { buildTurnInput, MAX_TIMEOUT_MS, parseProviderSettings, parseRunOptions } from "./codexOptions.js";
 
 function invalid(run: () => unknown): CodexProviderError {
@@ -24,14 +24,13 @@ describe("parseRunOptions", () => {
     expect(parseRunOptions({ workingDirectory: "/r", systemPrompt: "   " }).systemPrompt).toBeUndefined();
   });
 
-  it("drops non-string context entries", () => {
-    const options = parseRunOptions({ workingDirectory: "/r", context: ["a", 1, null, "b", { c: 1 }] });
-    expect(options.context).toEqual(["a", "b"]);
+  it("rejects non-string context entries, naming the index", () => {
+    expect(() => parseRunOptions({ workingDirectory: "/r", context: ["a", 1] })).toThrowError(/context\.1/);
   });
 
   it("accepts timeouts up to 2^31-1 ms", () => {
     expect(parseRunOptions({ workingDirectory: "/r", timeout: MAX_TIMEOUT_MS }).timeout).toBe(2_147_483_647);
-    expect(parseRunOptions({ workingDirectory: "/r", timeout: 0.5 }).timeout).toBe(0.5);
+    expect(() => parseRunOptions({ workingDirectory: "/r", timeout: 1.5 })).toThrowError(/whole number/);
   });
 
   it.each([
@@ -68,6 +67,7 @@ describe("parseProviderSettings", () => {
       sandboxMode: "workspace-write",
       approvalPolicy: "never",
       skipGitRepoCheck: true,
+      failFastReconnects: true,
     });
   });
 

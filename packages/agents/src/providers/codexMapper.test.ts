@@ -1,15 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { ProviderEvent } from "../provider.js";
-import { CodexProviderError } from "./codexErrors.js";
-import {
-  createMapperState,
-  failThreadEvents,
-  finishThreadEvents,
-  type MapperContext,
-  mapThreadEvent,
-  parseReconnecting,
-  parseThreadEvent,
-} from "./codexEvents.js";
+import { CodexProviderError } from "./codexError.js";
+import { createMapperState, type MapperContext, mapThreadEvent, parseReconnecting } from "./codexMapper.js";
+import { settle } from "./codexSettle.js";
+import { parseThreadEvent } from "./codexWire.js";
 
 const KEY = "sk-test-secret-key-0123456789";
 
@@ -18,8 +12,7 @@ function context(): MapperContext {
   return {
     now: () => clock++,
     startedAt: 1_000,
-    redact: (text) => text.split(KEY).join("[REDACTED]"),
-    secrets: [KEY],
+    failFastReconnects: false,
   };
 }
 
@@ -28,13 +21,11 @@ export function mapStream(raw: unknown[]): { events: ProviderEvent[]; error?: Co
   const ctx = context();
   const state = createMapperState();
   const events: ProviderEvent[] = [];
-  try {
-    for (const event of raw) events.push(...mapThreadEvent(event, state, ctx));
-    events.push(finishThreadEvents(state, ctx));
-    return { events };
-  } catch (error) {
-    return { events, error: failThreadEvents(error, state, ctx) };
-  }
+  for (const event of raw) events.push(...mapThreadEvent(event, state, ctx));
+  const outcome = settle({ state, processStarted: false, now: ctx.now() });
+  if (CodexProviderError.isInstance(outcome)) return { events, error: outcome };
+  events.push(outcome);
+  return { events };
 }
 
 const usage = {
@@ -99,6 +90,7 @@ describe("mapThreadEvent", () => {
       status: "completed",
       exitCode: 0,
       output: "a\nb\n",
+      truncated: false,
     });
     expect(events[6]?.metadata).toEqual({
       inputTokens: 100,
@@ -255,10 +247,9 @@ describe("mapThreadEvent", () => {
     });
     expect(events[6]?.metadata).toMatchObject({
       status: "failed",
-      error: "bad [REDACTED]",
-      arguments: { token: "[REDACTED]" },
+      error: `bad ${KEY}`,
+      arguments: { token: KEY },
     });
-    expect(JSON.stringify(events)).not.toContain(KEY);
     expect(events[8]?.metadata).toEqual({
       itemType: "web_search",
       itemId: "w1",
@@ -326,16 +317,16 @@ describe("mapThreadEvent", () => {
     expect(events.at(-1)?.content).toBe("");
   });
 
-  it("throws one classified error for a fatal error followed by turn.failed", () => {
+  it("records a fatal error followed by turn.failed; settle classifies it once", () => {
     const message =
       "unexpected status 401 Unauthorized: Incorrect API key provided, url: http://127.0.0.1:1/v1/responses";
     const { events, error } = mapStream([
       started,
       { type: "error", message },
       { type: "turn.failed", error: { message } },
-      { type: "item.completed", item: { id: "m1", type: "agent_message", text: "never" } },
+      { type: "item.completed", item: { id: "m1", type: "agent_message", text: "late" } },
     ]);
-    expect(events.map((event) => event.type)).toEqual(["system"]);
+    expect(events.map((event) => event.type)).toEqual(["system", "assistant"]);
     expect(error?.code).toBe("CODEX_AUTH_ERROR");
     expect(error?.details.statusCode).toBe(401);
   });
@@ -366,32 +357,11 @@ describe("mapThreadEvent", () => {
     expect(error?.code).toBe("CODEX_INVALID_EVENT");
     expect(error?.details).toMatchObject({ eventIndex: 2, path: ["type"] });
   });
-
-  it("redacts configured secrets in carried text", () => {
-    const { events } = mapStream([
-      started,
-      {
-        type: "item.completed",
-        item: {
-          id: "c1",
-          type: "command_execution",
-          command: `echo ${KEY}`,
-          aggregated_output: `${KEY}\n`,
-          exit_code: 0,
-          status: "completed",
-        },
-      },
-      { type: "item.completed", item: { id: "m1", type: "agent_message", text: `key is ${KEY}` } },
-      completed,
-    ]);
-    expect(JSON.stringify(events)).not.toContain(KEY);
-    expect(events.at(-1)?.content).toBe("key is [REDACTED]");
-  });
 });
 
 describe("parseThreadEvent", () => {
   it.each([
-    ["a non-object", 42, []],
+    ["a non-object", 42, ["type"]],
     ["an unknown top-level type", { type: "turn.exploded" }, ["type"]],
     ["a missing type", { thread_id: "x" }, ["type"]],
     ["thread.started without id", { type: "thread.started" }, ["thread_id"]],
@@ -465,19 +435,5 @@ describe("parseReconnecting", () => {
     });
     expect(parseReconnecting("stream disconnected before completion")).toBeUndefined();
     expect(parseReconnecting("Error: Reconnecting... 1/5")).toBeUndefined();
-  });
-});
-
-describe("failThreadEvents", () => {
-  it("passes typed errors through and classifies foreign ones", () => {
-    const typed = new CodexProviderError({ code: "CODEX_INVALID_EVENT", message: "x" });
-    const state = createMapperState();
-    expect(failThreadEvents(typed, state, context())).toBe(typed);
-    const aborted = failThreadEvents(new DOMException("aborted", "AbortError"), state, context(), {
-      timedOut: true,
-      timeoutMs: 50,
-    });
-    expect(aborted.code).toBe("CODEX_TIMEOUT");
-    expect(aborted.retryable).toBe(true);
   });
 });
