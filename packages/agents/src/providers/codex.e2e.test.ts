@@ -671,7 +671,6 @@ describe.concurrent("CodexProvider + real codex binary: the run handle cannot ha
       await handle.return();
       await expect(pending).resolves.toEqual({ done: true, value: undefined });
       const elapsed = Date.now() - started;
-      console.info(`e2e return() with pending next(): settled in ${elapsed} ms`);
       expect(elapsed).toBeLessThan(2000);
       expect(await codexProcessesUsing(run.codexHome)).toEqual([]);
     } finally {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { ProviderEvent } from "../provider.js";
 import { CodexProviderError } from "./codexError.js";
-import { createMapperState, type MapperContext, mapThreadEvent, parseReconnecting } from "./codexMapper.js";
+import {
+  CODEX_OUTPUT_CAP_BYTES,
+  createMapperState,
+  type MapperContext,
+  mapThreadEvent,
+  parseReconnecting,
+} from "./codexMapper.js";
 import { settle } from "./codexSettle.js";
 import { parseThreadEvent } from "./codexWire.js";
 
@@ -435,5 +441,111 @@ describe("parseReconnecting", () => {
     });
     expect(parseReconnecting("stream disconnected before completion")).toBeUndefined();
     expect(parseReconnecting("Error: Reconnecting... 1/5")).toBeUndefined();
+  });
+});
+
+describe("event sequences (inline snapshots)", () => {
+  const line = (event: ProviderEvent): string => {
+    const meta = event.metadata as Record<string, unknown> | undefined;
+    const tag = meta?.subtype ?? meta?.itemType ?? "";
+    const phase = meta?.phase ? `:${meta.phase}` : "";
+    return `${event.type}${tag ? `:${tag}` : ""}${phase} ${JSON.stringify(event.content.slice(0, 40))}`;
+  };
+
+  it("a command turn", () => {
+    const { events } = mapStream([
+      started,
+      { type: "turn.started" },
+      {
+        type: "item.started",
+        item: {
+          id: "c",
+          type: "command_execution",
+          command: "ls",
+          aggregated_output: "",
+          exit_code: null,
+          status: "in_progress",
+        },
+      },
+      {
+        type: "item.completed",
+        item: {
+          id: "c",
+          type: "command_execution",
+          command: "ls",
+          aggregated_output: "a\n",
+          exit_code: 0,
+          status: "completed",
+        },
+      },
+      { type: "item.completed", item: { id: "m", type: "agent_message", text: "listed" } },
+      completed,
+    ]);
+    expect(events.map(line)).toMatchInlineSnapshot(`
+      [
+        "system:thread_started "Codex thread thr_1 started"",
+        "tool_use:command_execution:started "ls"",
+        "tool_result:command_execution:completed "a\\n"",
+        "assistant "listed"",
+        "usage "tokens: 100 in (20 cached), 30 out (7 re"",
+        "result "listed"",
+      ]
+    `);
+  });
+
+  it("a 401 the provider stops at the first retry notice", () => {
+    const state = createMapperState();
+    const ctx = { now: () => 1, startedAt: 0, failFastReconnects: true };
+    const notice =
+      "Reconnecting... 1/5 (unexpected status 401 Unauthorized: bad key, url: http://x/v1/responses)";
+    const events = [started, { type: "error", message: notice }].flatMap((raw) => [
+      ...mapThreadEvent(raw, state, ctx),
+    ]);
+    expect(events.map(line)).toMatchInlineSnapshot(`
+      [
+        "system:thread_started "Codex thread thr_1 started"",
+        "system:reconnecting "Reconnecting... 1/5 (unexpected status 4"",
+      ]
+    `);
+    expect({ fatal: state.fatalMessage, stopNow: state.stopNow }).toMatchInlineSnapshot(`
+      {
+        "fatal": "unexpected status 401 Unauthorized: bad key, url: http://x/v1/responses",
+        "stopNow": true,
+      }
+    `);
+  });
+
+  it("ws:// upgrade refusals and retryable statuses keep codex retrying", () => {
+    const state = createMapperState();
+    const ctx = { now: () => 1, startedAt: 0, failFastReconnects: true };
+    for (const message of [
+      "Reconnecting... 1/5 (unexpected status 404 Not Found: no, url: ws://127.0.0.1:1/v1/responses)",
+      "Reconnecting... 2/5 (unexpected status 429 Too Many Requests: slow down, url: http://x/v1/responses)",
+      "Reconnecting... 3/5 (stream disconnected before completion)",
+    ]) {
+      mapThreadEvent({ type: "error", message }, state, ctx);
+    }
+    expect(state.stopNow).toBeUndefined();
+    mapThreadEvent({ type: "error", message: "Reconnecting... waiting for network (offline)" }, state, ctx);
+    expect(state.stopNow).toBe(true);
+  });
+
+  it("marks command output codex cut at its 1 MiB cap", () => {
+    const { events } = mapStream([
+      started,
+      {
+        type: "item.completed",
+        item: {
+          id: "c",
+          type: "command_execution",
+          command: "yes",
+          aggregated_output: "y".repeat(CODEX_OUTPUT_CAP_BYTES),
+          exit_code: 0,
+          status: "completed",
+        },
+      },
+      completed,
+    ]);
+    expect(events[1]?.metadata).toMatchObject({ truncated: true });
   });
 });
