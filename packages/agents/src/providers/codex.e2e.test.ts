@@ -18,6 +18,7 @@ import { resolveCodexBinary } from "./codexBinary.js";
 import { bootstrapCodex, type CodexBootstrapper } from "./codexBootstrap.js";
 import { CodexProviderError } from "./codexError.js";
 import { realCodexIo } from "./codexIo.js";
+import { CODEX_OUTPUT_CAP_BYTES } from "./codexMapper.js";
 import type { CodexConfigObject } from "./codexOptions.js";
 import { codexProcessesUsing, collect } from "./testing/harness.js";
 
@@ -80,6 +81,10 @@ const TURNS: Record<string, Turn> = {
     { items: [{ type: "mcp", server: "echo", tool: "echo", arguments: { text: "ping" } }] },
     { items: [{ type: "mcp", server: "echo", tool: "fail", arguments: {} }] },
     { items: [msg("used mcp")] },
+  ),
+  "exec-big": turn(
+    { items: [{ type: "exec", cmd: "head -c 3000000 /dev/zero | tr '\\0' a" }] },
+    { items: [msg("printed a lot")] },
   ),
   "two-messages": turn({ items: [msg("first message"), msg("second message")] }),
   malformed: turn({ fault: "malformed", items: [msg("survived garbage")] }),
@@ -280,6 +285,16 @@ describe.concurrent("CodexProvider + real codex binary + emulator: success paths
       itemId: use?.itemId,
     });
     expect(done?.itemType === "command_execution" && done.output).toContain("out");
+  });
+
+  it("marks a command output codex cut at its cap as truncated", async () => {
+    const result = await runCase("exec-big", { mode: "custom" });
+    expectSuccess(result, "printed a lot");
+    const [done] = toolMeta(result.events, "tool_result");
+    expect(done).toMatchObject({ itemType: "command_execution", truncated: true });
+    const output = done?.itemType === "command_execution" ? done.output : "";
+    expect(output.length).toBeLessThan(3_000_000);
+    expect(Buffer.byteLength(output)).toBeGreaterThanOrEqual(CODEX_OUTPUT_CAP_BYTES);
   });
 
   it("runs a command that exits 3 and reports the exit code", async () => {
