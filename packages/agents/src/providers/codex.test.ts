@@ -4,6 +4,7 @@ import { CodexProvider, type CodexProviderOptions, FATAL_EXIT_GRACE_MS } from ".
 import type { CodexBootstrap, CodexBootstrapper } from "./codexBootstrap.js";
 import { CodexProviderError } from "./codexError.js";
 import {
+  codexProcessesUsing,
   collect,
   fakeBoot,
   fakeClient,
@@ -433,5 +434,9 @@ describe("CodexProvider", () => {
     const result = events.find((event) => event.type === "tool_result");
     expect(result?.content).toMatch(/^a{50}\n…\[900 characters omitted\]…\nz{50}$/);
     expect(result?.metadata).toMatchObject({ truncated: false });
+  });
+
+  it("the shared process scan refuses to pass vacuously off Linux", async () => {
+    await expect(codexProcessesUsing("/tmp/ch", "darwin")).rejects.toThrow(/needs Linux/);
   });
 });

@@ -64,6 +64,7 @@ function stopRun(control: RunControl, reason: StopReason): void {
 }
 
 const DONE: IteratorResult<ProviderEvent, undefined> = { done: true, value: undefined };
+const ignore = (): void => undefined;
 
 /** The run handle; the single place every yielded event and thrown error passes the redactor. */
 class CodexRunHandle implements CodexRun {
@@ -87,31 +88,37 @@ class CodexRunHandle implements CodexRun {
       this.#closed = true;
       return Promise.reject(this.#control.redactor.error(source));
     }
-    const step = source.next().then(
-      (result): IteratorResult<ProviderEvent, undefined> => {
-        if (result.done || this.#closed) {
-          this.#closed = true;
-          return DONE;
-        }
-        return { done: false, value: this.#control.redactor.deep(result.value) };
-      },
-      (error: unknown): IteratorResult<ProviderEvent, undefined> => {
-        const byConsumer = this.#closed;
-        this.#closed = true;
-        if (byConsumer) return DONE;
-        throw this.#control.redactor.error(error);
-      },
-    );
-    this.#pending = step.catch(() => undefined);
+    // The two handlers are bound once per run: the per-event path allocates no closures.
+    const step = source.next().then(this.#onStep, this.#onFailure);
+    this.#pending = step;
     return step;
   }
+
+  /** Every event the run yields passes here: the one place events are redacted. */
+  readonly #onStep = (
+    result: IteratorResult<ProviderEvent, void>,
+  ): IteratorResult<ProviderEvent, undefined> => {
+    if (result.done || this.#closed) {
+      this.#closed = true;
+      return DONE;
+    }
+    return { done: false, value: this.#control.redactor.deep(result.value) };
+  };
+
+  /** Every error the run throws passes here: the one place errors are redacted. */
+  readonly #onFailure = (error: unknown): IteratorResult<ProviderEvent, undefined> => {
+    const byConsumer = this.#closed;
+    this.#closed = true;
+    if (byConsumer) return DONE;
+    throw this.#control.redactor.error(error);
+  };
 
   async return(): Promise<IteratorResult<ProviderEvent, undefined>> {
     if (!this.#closed) {
       this.#closed = true;
       stopRun(this.#control, { kind: "consumer" });
     }
-    await this.#pending;
+    await this.#pending?.then(ignore, ignore);
     if (!CodexProviderError.isInstance(this.#source))
       await this.#source.return(undefined).catch(() => undefined);
     return DONE;

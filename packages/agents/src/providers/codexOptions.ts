@@ -1,7 +1,9 @@
 import path from "node:path";
 import type { ApprovalMode, ModelReasoningEffort, SandboxMode } from "@openai/codex-sdk";
 import { z } from "zod";
+import type { CodexBootstrapper } from "./codexBootstrap.js";
 import { type CodexErrorCode, CodexProviderError } from "./codexError.js";
+import type { CodexClientFactory } from "./codexIo.js";
 
 /** Largest timeout `setTimeout` accepts: 2^31 - 1 ms. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
@@ -257,22 +259,13 @@ export function parseProviderSettings(input: unknown): ResolvedProviderSettings 
   );
 }
 
-/** The injectable seams of a `CodexProvider`, validated. */
-export interface ProviderSeams<TEnv, TBootstrap, TClient, TIsDirectory, TNow> {
-  env?: TEnv;
-  bootstrap?: TBootstrap;
-  createClient?: TClient;
-  isDirectory?: TIsDirectory;
-  now?: TNow;
-}
-
 const SEAM_KEYS = ["env", "bootstrap", "createClient", "isDirectory", "now"] as const;
 const seamsSchema = z.object({
   env: codexEnvSchema.optional(),
-  bootstrap: fn("bootstrap").optional(),
-  createClient: fn("createClient").optional(),
-  isDirectory: fn("isDirectory").optional(),
-  now: fn("now").optional(),
+  bootstrap: fn<CodexBootstrapper>("bootstrap").optional(),
+  createClient: fn<CodexClientFactory>("createClient").optional(),
+  isDirectory: fn<(path: string) => boolean>("isDirectory").optional(),
+  now: fn<() => number>("now").optional(),
 });
 
 /**
