@@ -446,6 +446,8 @@ interface FailureCase {
   failureCode?: string;
   /** Upper bound on the time to failure. */
   withinMs?: number;
+  /** Which of the run's deadlines fired. */
+  timeoutKind?: "total" | "idle";
 }
 
 /** Cases that fail before codex starts: they carry no exit code or stderr. */
@@ -543,10 +545,11 @@ const FAILURES: FailureCase[] = [
   },
   {
     name: "hang",
-    options: { idleTimeout: 1500 },
+    options: { idleTimeout: 1500, timeout: null },
     code: "CODEX_TIMEOUT",
     retryable: true,
     failureCode: "timeout",
+    timeoutKind: "idle",
   },
   {
     name: "dead-server",
@@ -601,7 +604,7 @@ const FAILURES: FailureCase[] = [
 describe.concurrent("CodexProvider + real codex binary + emulator: failure paths", () => {
   it.each(FAILURES)(
     "$name ($options.mode) fails with $code $failureCode",
-    async ({ name, options, code, retryable, statusCode, failureCode, withinMs }) => {
+    async ({ name, options, code, retryable, statusCode, failureCode, withinMs, timeoutKind }) => {
       const result = await runCase(name, options);
       console.info(
         `e2e ${name} (${options?.mode ?? "default"}): ${result.error?.code} in ${result.elapsedMs} ms`,
@@ -612,6 +615,7 @@ describe.concurrent("CodexProvider + real codex binary + emulator: failure paths
       if (statusCode !== undefined) expect(error.details.statusCode).toBe(statusCode);
       if (failureCode !== undefined) expect(error.details.failureCode).toBe(failureCode);
       if (withinMs !== undefined) expect(result.elapsedMs).toBeLessThan(withinMs);
+      if (timeoutKind !== undefined) expect(error.details.timeoutKind).toBe(timeoutKind);
       if (!BEFORE_SPAWN.has(name)) {
         // Every failure of a started codex says how it ended and carries its stderr (empty when killed).
         expect(error.details.exitCode ?? error.details.signal).toBeDefined();

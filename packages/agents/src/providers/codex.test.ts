@@ -436,6 +436,17 @@ describe("CodexProvider", () => {
     expect(result?.metadata).toMatchObject({ truncated: false });
   });
 
+  it("types an injected bootstrap's untyped failure", async () => {
+    const codex = provider(replay(okStream), record(), {
+      bootstrap: async () => {
+        throw new TypeError("custom bootstrap broke");
+      },
+    });
+    const { error } = await collect(codex.run("x", { workingDirectory: "/repo" }));
+    expect(error?.code).toBe("CODEX_INTERNAL_ERROR");
+    expect(error?.cause).toBeInstanceOf(TypeError);
+  });
+
   it("the shared process scan refuses to pass vacuously off Linux", async () => {
     await expect(codexProcessesUsing("/tmp/ch", "darwin")).rejects.toThrow(/needs Linux/);
   });

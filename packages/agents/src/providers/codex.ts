@@ -1,7 +1,13 @@
 /// <reference lib="esnext.disposable" />
 import type { CodexOptions, ThreadOptions } from "@openai/codex-sdk";
 import type { AgentProvider, ProviderEvent } from "../provider.js";
-import { bootstrapCodex, type CodexBootstrapper, type CodexEnv } from "./codexBootstrap.js";
+import {
+  bootstrapCodex,
+  type CodexBootstrap,
+  type CodexBootstrapper,
+  type CodexEnv,
+} from "./codexBootstrap.js";
+import { classifyCodexFailure } from "./codexClassify.js";
 import { CodexProviderError } from "./codexError.js";
 import { type CodexClientFactory, createSdkClient, realCodexIo } from "./codexIo.js";
 import { createMapperState, type MapperContext, mapThreadEvent } from "./codexMapper.js";
@@ -203,7 +209,13 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     control: RunControl,
     startedAt: number,
   ): AsyncGenerator<ProviderEvent, void, undefined> {
-    const boot = await this.#bootstrap(this.#env);
+    let boot: CodexBootstrap;
+    try {
+      boot = await this.#bootstrap(this.#env);
+    } catch (error) {
+      // An injected bootstrap may throw anything; what leaves the run is always typed.
+      throw classifyCodexFailure({ error });
+    }
     control.redactor = createSecretRedactor([boot.apiKey, this.#env.CODEX_API_KEY, this.#env.OPENAI_API_KEY]);
     const config = runOptions.systemPrompt
       ? { ...this.#settings.config, developer_instructions: runOptions.systemPrompt }
