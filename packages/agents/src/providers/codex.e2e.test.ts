@@ -606,9 +606,6 @@ describe.concurrent("CodexProvider + real codex binary + emulator: failure paths
     "$name ($options.mode) fails with $code $failureCode",
     async ({ name, options, code, retryable, statusCode, failureCode, withinMs, timeoutKind }) => {
       const result = await runCase(name, options);
-      console.info(
-        `e2e ${name} (${options?.mode ?? "default"}): ${result.error?.code} in ${result.elapsedMs} ms`,
-      );
       expect(result.error, `events: ${JSON.stringify(types(result.events))}`).toBeDefined();
       const error = result.error as CodexProviderError;
       expect({ code: error.code, retryable: error.retryable }).toEqual({ code, retryable });
