@@ -448,6 +448,8 @@ interface FailureCase {
   withinMs?: number;
   /** Which of the run's deadlines fired. */
   timeoutKind?: "total" | "idle";
+  /** `details.retryAfterMs`; `null` asserts it is absent. */
+  retryAfterMs?: number | null;
 }
 
 /** Cases that fail before codex starts: they carry no exit code or stderr. */
@@ -482,6 +484,8 @@ const FAILURES: FailureCase[] = [
     code: "CODEX_RATE_LIMITED",
     retryable: true,
     statusCode: 429,
+    // codex 0.163 drops the server's Retry-After header and hint text: nothing to observe but the code.
+    retryAfterMs: null,
   },
   {
     name: "quota",
@@ -571,6 +575,7 @@ const FAILURES: FailureCase[] = [
     code: "CODEX_RATE_LIMITED",
     retryable: true,
     failureCode: "rate_limit_exceeded",
+    retryAfterMs: 1500,
   },
   {
     name: "dead-server",
@@ -604,7 +609,17 @@ const FAILURES: FailureCase[] = [
 describe.concurrent("CodexProvider + real codex binary + emulator: failure paths", () => {
   it.each(FAILURES)(
     "$name ($options.mode) fails with $code $failureCode",
-    async ({ name, options, code, retryable, statusCode, failureCode, withinMs, timeoutKind }) => {
+    async ({
+      name,
+      options,
+      code,
+      retryable,
+      statusCode,
+      failureCode,
+      withinMs,
+      timeoutKind,
+      retryAfterMs,
+    }) => {
       const result = await runCase(name, options);
       expect(result.error, `events: ${JSON.stringify(types(result.events))}`).toBeDefined();
       const error = result.error as CodexProviderError;
@@ -613,6 +628,7 @@ describe.concurrent("CodexProvider + real codex binary + emulator: failure paths
       if (failureCode !== undefined) expect(error.details.failureCode).toBe(failureCode);
       if (withinMs !== undefined) expect(result.elapsedMs).toBeLessThan(withinMs);
       if (timeoutKind !== undefined) expect(error.details.timeoutKind).toBe(timeoutKind);
+      if (retryAfterMs !== undefined) expect(error.details.retryAfterMs).toBe(retryAfterMs ?? undefined);
       if (!BEFORE_SPAWN.has(name)) {
         // Every failure of a started codex says how it ended and carries its stderr (empty when killed).
         expect(error.details.exitCode ?? error.details.signal).toBeDefined();
