@@ -549,3 +549,40 @@ describe("event sequences (inline snapshots)", () => {
     expect(events[1]?.metadata).toMatchObject({ truncated: true });
   });
 });
+
+describe("settle", () => {
+  it("keeps codex's fatal message over a deadline that fired while codex was exiting", () => {
+    const state = createMapperState();
+    mapThreadEvent({ type: "turn.failed", error: { message: "Quota exceeded." } }, state, context());
+    const outcome = settle({
+      state,
+      stop: { kind: "timeout", timeoutKind: "total", timeoutMs: 5 },
+      processStarted: true,
+      now: 1,
+    });
+    expect(CodexProviderError.isInstance(outcome) && outcome.code).toBe("CODEX_RATE_LIMITED");
+    expect(CodexProviderError.isInstance(outcome) && outcome.details.signal).toBe("SIGTERM");
+  });
+
+  it("reports a caller's abort over anything codex said", () => {
+    const state = createMapperState();
+    mapThreadEvent({ type: "turn.failed", error: { message: "Quota exceeded." } }, state, context());
+    const outcome = settle({ state, stop: { kind: "abort", reason: "stop" }, processStarted: true, now: 1 });
+    expect(CodexProviderError.isInstance(outcome) && outcome.code).toBe("CODEX_ABORTED");
+  });
+
+  it("passes a typed stream error through and marks a malformed event with the kill", () => {
+    const typed = new CodexProviderError({ code: "CODEX_INTERNAL_ERROR", message: "x" });
+    expect(settle({ state: createMapperState(), streamError: typed, processStarted: true, now: 1 })).toBe(
+      typed,
+    );
+    const state = createMapperState();
+    mapThreadEvent(42, state, context());
+    const outcome = settle({ state, stop: { kind: "fail_fast" }, processStarted: true, now: 1 });
+    expect(CodexProviderError.isInstance(outcome) && outcome.details).toMatchObject({
+      eventIndex: 0,
+      signal: "SIGTERM",
+      stderr: "",
+    });
+  });
+});

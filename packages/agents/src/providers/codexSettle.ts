@@ -35,7 +35,7 @@ const KILL_SIGNAL = "SIGTERM";
 
 /**
  * The one place a run's ending is decided: turns all facts into the terminal result or exactly one error.
- * Precedence: malformed event > caller abort > deadline > fatal stream message > thrown error > result >
+ * Precedence: malformed event > caller abort > fatal stream message > deadline > thrown error > result >
  * missing result. When the provider killed codex, the error says so (`signal: "SIGTERM"`, `stderr: ""`: the SDK
  * keeps a killed child's stderr to itself).
  */
@@ -46,15 +46,16 @@ export function settle(facts: EndFacts): ResultEvent | CodexProviderError {
   if (state.invalid !== undefined) return withDetails(state.invalid, exit);
   if (stop?.kind === "abort")
     return classifyCodexFailure({ aborted: true, abortReason: stop.reason, ...exit });
-  if (stop?.kind === "timeout") {
-    return classifyCodexFailure({ timeoutKind: stop.timeoutKind, timeoutMs: stop.timeoutMs, ...exit });
-  }
+  // A fatal message codex already reported is the cause, even when a deadline fired while codex was exiting.
   if (state.fatalMessage !== undefined) {
     return classifyCodexFailure({
       message: state.fatalMessage,
       ...(streamError === undefined || killed ? {} : { error: streamError }),
       ...exit,
     });
+  }
+  if (stop?.kind === "timeout") {
+    return classifyCodexFailure({ timeoutKind: stop.timeoutKind, timeoutMs: stop.timeoutMs, ...exit });
   }
   if (streamError !== undefined) {
     if (CodexProviderError.isInstance(streamError)) return streamError;
