@@ -256,6 +256,16 @@ describe("CodexProvider", () => {
     expect(error?.message).toContain("idleTimeout");
   });
 
+  it("does not count the consumer's time against idleTimeout", async () => {
+    const slowConsumer = provider(replay(okStream)).run("x", { workingDirectory: "/repo", idleTimeout: 30 });
+    const seen: string[] = [];
+    for await (const event of slowConsumer) {
+      seen.push(event.type);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(seen.at(-1)).toBe("result");
+  });
+
   it("return() with a pending next() kills the child at once and settles that next()", async () => {
     const recorded = record();
     const run = provider(hangAfterStart, recorded).run("x", { workingDirectory: "/repo" });

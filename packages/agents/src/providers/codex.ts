@@ -258,13 +258,16 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
             () => stopRun(control, { kind: "timeout", timeoutKind: "total", timeoutMs: timeout }),
             timeout,
           );
+    // The idle deadline measures codex's silence, not the time the consumer spends on an event: it only fires
+    // while the provider waits for codex, and is re-armed before each wait.
+    let waitingForCodex = true;
     const idleTimer =
       idleTimeout === undefined
         ? undefined
-        : setTimeout(
-            () => stopRun(control, { kind: "timeout", timeoutKind: "idle", timeoutMs: idleTimeout }),
-            idleTimeout,
-          );
+        : setTimeout(() => {
+            if (waitingForCodex)
+              stopRun(control, { kind: "timeout", timeoutKind: "idle", timeoutMs: idleTimeout });
+          }, idleTimeout);
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const state = createMapperState();
     let events: AsyncGenerator<unknown> | undefined;
@@ -280,14 +283,16 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
       while (events !== undefined) {
         processStarted = true;
         let next: IteratorResult<unknown>;
+        waitingForCodex = true;
+        idleTimer?.refresh();
         try {
           next = await events.next();
         } catch (error) {
           streamError = error;
           break;
         }
+        waitingForCodex = false;
         if (next.done) break;
-        idleTimer?.refresh();
         const mapped = mapThreadEvent(next.value, state, context);
         for (let index = 0; index < mapped.length; index++) yield mapped[index] as ProviderEvent;
         if (state.invalid !== undefined || state.stopNow) stopRun(control, { kind: "fail_fast" });
