@@ -17,8 +17,10 @@ async function* replay(events) {
 }
 
 function fakeClientProvider(events) {
+  const env = { ...process.env, CODEX_API_KEY: BENCH_API_KEY };
+  delete env.OPENAI_BASE_URL;
   return new CodexProvider({
-    env: { ...process.env, CODEX_API_KEY: BENCH_API_KEY, OPENAI_BASE_URL: undefined },
+    env,
     createClient: () => ({
       startThread: () => ({ runStreamed: async () => ({ events: replay(events) }) }),
     }),

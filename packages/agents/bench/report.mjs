@@ -17,6 +17,8 @@ export function quantile(values, q) {
   const position = (sorted.length - 1) * q;
   const low = Math.floor(position);
   const high = Math.ceil(position);
+  // Exact positions skip the interpolation, which would turn Infinity − Infinity into NaN.
+  if (low === high) return sorted[low];
   return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
 }
 
@@ -268,10 +270,14 @@ export function allPass(rows) {
 /** `docs/benchmarks.md`: the rows, the machine they ran on and how to reproduce them. */
 export function renderMarkdown({ rows, machine, date, settings, notes = [] }) {
   const escapePipes = (text) => text.replaceAll("|", "\\|");
+  const cells = [HEADER, ...tableCells(rows).map((line) => line.map(escapePipes))];
+  // Padded like the formatter (Biome) pads Markdown tables, so the generated file passes `pnpm lint` as is.
+  const widths = HEADER.map((_, column) => Math.max(3, ...cells.map((line) => line[column].length)));
+  const tableLine = (line) => `| ${line.map((cell, column) => cell.padEnd(widths[column])).join(" | ")} |`;
   const table = [
-    `| ${HEADER.join(" | ")} |`,
-    `| ${HEADER.map(() => "---").join(" | ")} |`,
-    ...tableCells(rows).map((line) => `| ${line.map(escapePipes).join(" | ")} |`),
+    tableLine(cells[0]),
+    tableLine(widths.map((width) => "-".repeat(width))),
+    ...cells.slice(1).map(tableLine),
   ];
   const failed = rows.filter((row) => row.pass === false).map((row) => row.name);
   return [
@@ -298,7 +304,7 @@ export function renderMarkdown({ rows, machine, date, settings, notes = [] }) {
     "```",
     "",
     "Repetition counts: `BENCH_EVENT_REPS`, `BENCH_EVENTS`, `BENCH_TURN_PAIRS`, `BENCH_FAILURE_REPS`,",
-    "`BENCH_DEAD_CAP_MS`, `BENCH_CONCURRENCY_REPS`. `BENCH_ONLY=events,turn,failure,memory,concurrency` runs a",
+    "`BENCH_DEAD_CAP_MS`, `BENCH_MEMORY_REPS`, `BENCH_CONCURRENCY_REPS`. `BENCH_ONLY=events,turn,failure,memory,concurrency` runs a",
     "subset (the file is then written with that subset only).",
     "",
   ].join("\n");

@@ -26,7 +26,7 @@ const settings = {
   turnPairs: count("BENCH_TURN_PAIRS", 20, 4),
   failureReps: count("BENCH_FAILURE_REPS", 3, 1),
   deadCapMs: count("BENCH_DEAD_CAP_MS", 30_000, 15_000),
-  memoryReps: count("BENCH_MEMORY_REPS", 2, 1),
+  memoryReps: count("BENCH_MEMORY_REPS", 5, 2),
   concurrencyReps: count("BENCH_CONCURRENCY_REPS", 2, 1),
 };
 const only = new Set((env.BENCH_ONLY ?? "events,turn,memory,concurrency,failure").split(","));
