@@ -22,14 +22,15 @@ function timing(startMs) {
   return { startMs, firstEventMs: Number.NaN, endMs: Number.NaN };
 }
 
-/** One turn through the bare SDK with the run's environment; throws unless it ends in `turn.completed`. */
-export async function sdkTurn(codex, run, prompt, timeoutMs = 60_000) {
+/** One turn through the bare SDK; `onEvent` sees every raw event. Throws unless it ends in `turn.completed`. */
+export async function sdkTurn(codex, run, prompt, { timeoutMs = 60_000, onEvent } = {}) {
   const times = timing(performance.now());
   const thread = codex.startThread(threadOptions(run.workingDirectory));
   const { events } = await thread.runStreamed(prompt, { signal: AbortSignal.timeout(timeoutMs) });
   let last;
   for await (const event of events) {
     if (Number.isNaN(times.firstEventMs)) times.firstEventMs = performance.now();
+    onEvent?.(event);
     last = event;
   }
   times.endMs = performance.now();

@@ -7,7 +7,7 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { CodexProvider } from "@alphred/agents";
 import { createHermeticRun } from "@alphred/codex-emulator";
-import { providerTurn } from "./harness.mjs";
+import { providerTurn, sdkClient, sdkTurn } from "./harness.mjs";
 import { reportMemory } from "./report.mjs";
 
 export { reportMemory as report };
@@ -46,40 +46,74 @@ async function startEmulatorProcess() {
   };
 }
 
-/** Runs `reps` measured 20 MB turns; returns raw samples for `reportMemory`. */
+/** Host RSS right before `body` (after GC) and its peak while `body` runs; `body` gets the sampler. */
+async function watchRss(body) {
+  globalThis.gc?.();
+  globalThis.gc?.();
+  const baselineRss = process.memoryUsage.rss();
+  let peakRss = baselineRss;
+  const sample = () => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  };
+  const timer = setInterval(sample, 2);
+  try {
+    await body(sample);
+  } finally {
+    clearInterval(timer);
+  }
+  sample();
+  return { baselineRss, peakRss };
+}
+
+/**
+ * Runs `reps` measured 20 MB turns through CodexProvider and, alternating with them, through the raw SDK (for
+ * reference: what the SDK alone holds). Returns `{ samples, sdkSamples }` for `reportMemory`.
+ */
 export async function measure({ reps = 2 } = {}) {
   const emulator = await startEmulatorProcess();
-  const run = await createHermeticRun({ baseUrl: emulator.baseUrl });
+  const runs = await Promise.all([0, 1].map(() => createHermeticRun({ baseUrl: emulator.baseUrl })));
+  const [providerRun, sdkRun] = runs;
   try {
-    const provider = new CodexProvider({ env: run.env });
-    await providerTurn(provider, run, "[bench-mem:warm] go");
+    const provider = new CodexProvider({ env: providerRun.env });
+    const codex = sdkClient(sdkRun);
+    await providerTurn(provider, providerRun, "[bench-mem:warm] go");
+    await sdkTurn(codex, sdkRun, "[bench-mem:warm] go");
+    const arms = {
+      provider: async () => {
+        let largestEventBytes = 0;
+        const rss = await watchRss((sample) =>
+          providerTurn(provider, providerRun, "[bench-mem:20mb] go", {
+            onEvent: (event) => {
+              sample();
+              largestEventBytes = Math.max(largestEventBytes, Buffer.byteLength(JSON.stringify(event)));
+            },
+          }),
+        );
+        return { ...rss, largestEventBytes, printedBytes: PRINTED_BYTES };
+      },
+      sdk: async () => {
+        let largestEventBytes = 0;
+        const rss = await watchRss((sample) =>
+          sdkTurn(codex, sdkRun, "[bench-mem:20mb] go", {
+            onEvent: (event) => {
+              sample();
+              largestEventBytes = Math.max(largestEventBytes, Buffer.byteLength(JSON.stringify(event)));
+            },
+          }),
+        );
+        return { ...rss, largestEventBytes, printedBytes: PRINTED_BYTES };
+      },
+    };
     const samples = [];
+    const sdkSamples = [];
     for (let rep = 0; rep < reps; rep++) {
-      globalThis.gc?.();
-      globalThis.gc?.();
-      const baselineRss = process.memoryUsage.rss();
-      let peakRss = baselineRss;
-      let largestEventBytes = 0;
-      const sample = () => {
-        peakRss = Math.max(peakRss, process.memoryUsage.rss());
-      };
-      const timer = setInterval(sample, 2);
-      try {
-        await providerTurn(provider, run, "[bench-mem:20mb] go", {
-          onEvent: (event) => {
-            sample();
-            largestEventBytes = Math.max(largestEventBytes, Buffer.byteLength(JSON.stringify(event)));
-          },
-        });
-      } finally {
-        clearInterval(timer);
+      for (const arm of rep % 2 === 0 ? ["provider", "sdk"] : ["sdk", "provider"]) {
+        (arm === "provider" ? samples : sdkSamples).push(await arms[arm]());
       }
-      sample();
-      samples.push({ baselineRss, peakRss, largestEventBytes, printedBytes: PRINTED_BYTES });
     }
-    return samples;
+    return { samples, sdkSamples };
   } finally {
     await emulator.close();
-    await run.cleanup();
+    await Promise.all(runs.map((run) => run.cleanup()));
   }
 }

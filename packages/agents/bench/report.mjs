@@ -173,12 +173,25 @@ export function reportFailureLatency({ name, samples, budgetMs = 1000, expectedC
 
 /**
  * 4. Memory. Each sample: host RSS right before the turn (after GC) and its peak during the turn, and the size
- * of the largest provider event the turn carried (bytes of its JSON).
+ * of the largest provider event the turn carried (bytes of its JSON). `sdkSamples`, the same turn through the
+ * raw SDK (its largest raw event), give an informational row.
  */
-export function reportMemory({ samples, budget = 2 }) {
-  const ratios = samples.map((sample) => (sample.peakRss - sample.baselineRss) / sample.largestEventBytes);
+export function reportMemory({ samples, sdkSamples = [], budget = 2 }) {
+  const ratio = (sample) => (sample.peakRss - sample.baselineRss) / sample.largestEventBytes;
+  const ratios = samples.map(ratio);
   const mb = (bytes) => `${fmt(bytes / 2 ** 20, 1)} MB`;
   const last = samples.at(-1);
+  const sdkLast = sdkSamples.at(-1);
+  const sdkRow = sdkLast
+    ? [
+        infoRow({
+          name: "memory: raw SDK RSS growth / its largest event",
+          values: sdkSamples.map(ratio),
+          unit: "×",
+          note: `same turn without the provider, for reference: RSS +${mb(sdkLast.peakRss - sdkLast.baselineRss)}, largest event ${mb(sdkLast.largestEventBytes)}`,
+        }),
+      ]
+    : [];
   return [
     budgetRow({
       name: "memory: host RSS growth / largest event",
@@ -189,6 +202,7 @@ export function reportMemory({ samples, budget = 2 }) {
         ? `RSS +${mb(last.peakRss - last.baselineRss)}, largest event ${mb(last.largestEventBytes)}, command printed ${mb(last.printedBytes ?? 0)}`
         : "",
     }),
+    ...sdkRow,
   ];
 }
 

@@ -136,6 +136,9 @@ describe("budgets", () => {
       reportMemory({ samples: [{ baselineRss: 100e6, peakRss: 100e6 + growth, largestEventBytes: 1e6 }] })[0];
     expect(row(1.5e6)).toMatchObject({ figure: 1.5, pass: true });
     expect(row(20e6).pass).toBe(false);
+    const sample = { baselineRss: 0, peakRss: 3e6, largestEventBytes: 1e6 };
+    const [, sdk] = reportMemory({ samples: [sample], sdkSamples: [sample] });
+    expect(sdk).toMatchObject({ figure: 3, pass: null });
   });
 });
 

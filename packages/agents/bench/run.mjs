@@ -83,13 +83,13 @@ await step("turn", `per turn (${settings.turnPairs} pairs × 2 turns)`, async ()
 });
 
 await step("memory", `memory (${settings.memoryReps} × 20 MB command)`, async () => {
-  const samples = await memory.measure({ reps: settings.memoryReps });
-  rows.push(...memory.report({ samples }));
+  rows.push(...memory.report(await memory.measure({ reps: settings.memoryReps })));
   notes.push(
     "Memory: one turn whose command prints 20 MiB; the emulator runs in a child process so only the SDK and the " +
       "provider count. Host RSS is sampled every 2 ms and at every event against a baseline taken after GC right " +
       "before the turn (after a small warm-up turn). Codex cuts `aggregated_output` at ~1 MiB; the largest event " +
-      "is the JSON of the `tool_result` carrying it.",
+      "is the JSON of the `tool_result` carrying it. The same turn through the raw SDK, alternating with the " +
+      "provider's, is reported for reference.",
   );
 });
 
