@@ -314,7 +314,7 @@ export function renderMarkdown({ rows, machine, date, settings, notes = [] }) {
     "```bash",
     "pnpm install",
     "pnpm bench                 # builds both packages, runs every measurement (< 5 min on 2 cores)",
-    "BENCH_QUICK=1 pnpm bench   # fewer repetitions, for a quick look (budgets needing ≥ 20 pairs then fail)",
+    "BENCH_QUICK=1 pnpm bench   # fewer repetitions, a quick look rather than a proof (~1 min)",
     "```",
     "",
     "Repetition counts: `BENCH_EVENT_REPS`, `BENCH_EVENTS`, `BENCH_TURN_PAIRS`, `BENCH_FAILURE_REPS`,",
