@@ -28,6 +28,7 @@ export const PROTOCOL_ROOTS: readonly string[] = [
   "v2/ReasoningTextDeltaNotification",
   "v2/CommandExecutionOutputDeltaNotification",
   "v2/ThreadTokenUsageUpdatedNotification",
+  "v2/TurnPlanUpdatedNotification",
   "v2/ErrorNotification",
   "v2/CommandExecutionRequestApprovalParams",
   "v2/CommandExecutionRequestApprovalResponse",

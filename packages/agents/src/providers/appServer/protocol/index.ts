@@ -25,6 +25,7 @@ export type { ThreadTokenUsageUpdatedNotification } from "./v2/ThreadTokenUsageU
 export type { TurnCompletedNotification } from "./v2/TurnCompletedNotification.js";
 export type { TurnInterruptParams } from "./v2/TurnInterruptParams.js";
 export type { TurnInterruptResponse } from "./v2/TurnInterruptResponse.js";
+export type { TurnPlanUpdatedNotification } from "./v2/TurnPlanUpdatedNotification.js";
 export type { TurnStartParams } from "./v2/TurnStartParams.js";
 export type { TurnStartResponse } from "./v2/TurnStartResponse.js";
 export type { TurnStartedNotification } from "./v2/TurnStartedNotification.js";
