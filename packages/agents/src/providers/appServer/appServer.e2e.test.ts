@@ -1,0 +1,346 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import {
+  byMarker,
+  createHermeticRun,
+  customProviderConfig,
+  type Emulator,
+  type HermeticRun,
+  startEmulator,
+  type Turn,
+} from "@alphred/codex-emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AppServerProcess,
+  readCodexVersion,
+  realCodexIo,
+  resolveCodexBinary,
+  spawnAppServer,
+} from "./core.js";
+import { createJsonRpcClient, type JsonRpcClient, type ServerRequest } from "./jsonRpc.js";
+import { assertSupportedAppServerVersion, parseCodexVersion } from "./version.js";
+import type { ApprovalDecision } from "./wire.js";
+import {
+  initializeResultSchema,
+  parseNotification,
+  parseResult,
+  parseServerRequest,
+  threadStartResultSchema,
+  turnStartResultSchema,
+  type WireNotification,
+} from "./wire.js";
+
+// Real-binary smoke test of the app-server groundwork: the pinned `codex app-server` against the loopback
+// emulator, through spawnAppServer + the JSON-RPC client + the wire schemas. It measures as it goes (printed
+// with the `[app-server]` prefix) and checks the recorded fixtures still describe the binary.
+
+const SLEEP = "sleep 31.337"; // a unique command line to find in the process table
+const msg = (text: string) => ({ type: "message" as const, text });
+const TURNS: Record<string, Turn> = {
+  "[simple]": { steps: [{ items: [msg("Hello from the emulator.")] }] },
+  "[cmd]": {
+    steps: [{ items: [{ type: "exec", cmd: "echo out; echo err >&2" }] }, { items: [msg("ran it")] }],
+  },
+  "[sleep]": { steps: [{ items: [{ type: "exec", cmd: SLEEP }] }, { items: [msg("slept")] }] },
+  "[401]": { steps: [{ fault: "http", status: 401 }] },
+};
+
+const binary = resolveCodexBinary(realCodexIo, process.platform, process.arch);
+const figures: Record<string, number> = {};
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+/** Command output deltas come in 0–2 chunks depending on timing: sequences are compared without them. */
+const stable = (methods: readonly string[]) =>
+  methods.filter((m) => m !== "item/commandExecution/outputDelta");
+
+/** Methods of a recorded turn, in order, as the mapper will see them (the turn/start response dropped). */
+function fixtureMethods(name: string): string[] {
+  return readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { method?: string })
+    .flatMap((line) => (line.method ? [line.method] : []));
+}
+
+async function processesMatching(text: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)("ps", ["-eo", "pid,args"]);
+  return stdout.split("\n").filter((line) => line.includes(text));
+}
+
+interface Received {
+  method: string;
+  params: unknown;
+  at: number;
+}
+
+/** One app-server with a client, a log of notifications and an approval policy for server requests. */
+class Harness {
+  readonly received: Received[] = [];
+  readonly serverRequests: ServerRequest[] = [];
+  decide: (request: ServerRequest) => ApprovalDecision | undefined = () => undefined;
+  private waiters: (() => void)[] = [];
+  readonly process: AppServerProcess;
+  readonly client: JsonRpcClient;
+
+  constructor(env: Record<string, string>, cwd: string) {
+    this.process = spawnAppServer(binary.executablePath, { env, cwd });
+    this.client = createJsonRpcClient({
+      transport: this.process,
+      onNotification: (method, params) => {
+        this.received.push({ method, params, at: performance.now() });
+        for (const wake of this.waiters.splice(0)) wake();
+      },
+      onServerRequest: (request) => {
+        this.serverRequests.push(request);
+        this.received.push({ method: request.method, params: request.params, at: performance.now() });
+        const parsed = parseServerRequest(request.method, request.params);
+        const decision = parsed ? this.decide(request) : undefined;
+        if (decision) request.reply({ decision });
+        else request.replyError({ code: -32601, message: `unhandled ${request.method}` });
+      },
+    });
+  }
+
+  /** Resolves with the first notification from index `from` on that matches. */
+  async next(predicate: (n: Received) => boolean, from = 0): Promise<Received> {
+    for (;;) {
+      const found = this.received.slice(from).find(predicate);
+      if (found) return found;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  /** Starts a turn and resolves when it completes, with the messages received meanwhile. */
+  async turn(threadId: string, text: string, during?: (turnId: string, from: number) => Promise<void>) {
+    const from = this.received.length;
+    const started = performance.now();
+    const result = parseResult(
+      "turn/start",
+      turnStartResultSchema,
+      await this.client.request("turn/start", {
+        threadId,
+        input: [{ type: "text", text, text_elements: [] }],
+      }),
+    );
+    const turnId = result.turn.id;
+    await during?.(turnId, from);
+    const done = await this.next(
+      (n) => n.method === "turn/completed" && (n.params as { turn: { id: string } }).turn.id === turnId,
+      from,
+    );
+    const messages = this.received.slice(from, this.received.indexOf(done) + 1);
+    const parsed = messages.map((n) => parseNotification(n.method, n.params));
+    const completed = parsed.at(-1) as Extract<WireNotification, { method: "turn/completed" }>;
+    return {
+      turnId,
+      wallMs: done.at - started,
+      methods: messages.map((n) => n.method),
+      parsed,
+      status: completed.params.turn.status,
+      completedAt: done.at,
+    };
+  }
+
+  /** Starts a thread and waits for its `thread/started` (which follows the response), so turns begin clean. */
+  async startThread(cwd: string, baseUrl: string, approvalPolicy = "never"): Promise<string> {
+    const from = this.received.length;
+    const result = await this.client.request("thread/start", {
+      cwd,
+      model: "gpt-5.5",
+      approvalPolicy,
+      sandbox: "workspace-write",
+      config: customProviderConfig(baseUrl),
+    });
+    const id = parseResult("thread/start", threadStartResultSchema, result).thread.id;
+    await this.next(
+      (n) => n.method === "thread/started" && (n.params as { thread: { id: string } }).thread.id === id,
+      from,
+    );
+    return id;
+  }
+}
+
+let emulator: Emulator;
+let run: HermeticRun;
+let harness: Harness;
+let threadId: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ script: byMarker(TURNS) });
+  run = await createHermeticRun({ baseUrl: emulator.baseUrl });
+});
+
+afterAll(async () => {
+  harness?.process.kill("SIGKILL");
+  await harness?.process.exited;
+  await emulator?.close();
+  await run?.cleanup();
+  console.log(`[app-server] figures (ms): ${JSON.stringify(figures)}`);
+});
+
+describe("codex app-server 0.163 against the emulator", () => {
+  it("gates on the binary version, from --version and from the initialize userAgent", async () => {
+    const version = assertSupportedAppServerVersion(await readCodexVersion(binary.executablePath, run.env));
+    expect(`${version.major}.${version.minor}`).toBe("0.163");
+  });
+
+  it("starts cold to a ready thread: initialize, initialized, thread/start with the emulator as custom provider", async () => {
+    const spawned = performance.now();
+    harness = new Harness(
+      { ...run.env, PATH: [...binary.pathDirs, run.env.PATH].join(path.delimiter) },
+      run.workingDirectory,
+    );
+    const init = parseResult(
+      "initialize",
+      initializeResultSchema,
+      await harness.client.request("initialize", {
+        clientInfo: { name: "alphred_agents", title: null, version: "0.1.0" },
+        capabilities: { experimentalApi: true },
+      }),
+    );
+    figures.spawnToInitializedMs = Math.round(performance.now() - spawned);
+    harness.client.notify("initialized");
+    expect(parseCodexVersion(init.userAgent)?.minor).toBe(163);
+    expect(init.userAgent.startsWith("alphred_agents/")).toBe(true);
+    expect(init.codexHome).toBe(run.codexHome);
+    threadId = await harness.startThread(run.workingDirectory, emulator.baseUrl);
+    figures.coldStartToThreadReadyMs = Math.round(performance.now() - spawned);
+    expect(threadId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("runs a simple turn with the recorded notification sequence, the key from env_key, and no auth.json", async () => {
+    const cold = await harness.turn(threadId, "[simple] say hello");
+    figures.firstTurnMs = Math.round(cold.wallMs);
+    expect(cold.status).toBe("completed");
+    expect(stable(cold.methods)).toEqual(fixtureMethods("simple-turn.jsonl"));
+    const items = cold.parsed.flatMap((n) => (n?.method === "item/completed" ? [n.params.item] : []));
+    expect(items.map((item) => item.type)).toEqual(["userMessage", "agentMessage"]);
+    expect(items[1]?.type === "agentMessage" && items[1].text).toBe("Hello from the emulator.");
+    const post = emulator.requests.filter((r) => r.method === "POST").at(-1);
+    expect(post?.headers.authorization).toBe(`Bearer ${run.env.CODEX_API_KEY}`);
+    expect(existsSync(path.join(run.codexHome, "auth.json"))).toBe(false);
+  });
+
+  it("runs warm turns on the same process", async () => {
+    const walls: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const warm = await harness.turn(threadId, "[simple] again");
+      expect(warm.status).toBe("completed");
+      walls.push(warm.wallMs);
+    }
+    figures.warmTurnMedianMs = Math.round(median(walls));
+    expect(figures.warmTurnMedianMs).toBeLessThan(2_000);
+  });
+
+  it("runs a one-command turn with the recorded notification sequence", async () => {
+    const turn = await harness.turn(threadId, "[cmd] run it");
+    figures.commandTurnMs = Math.round(turn.wallMs);
+    expect(turn.status).toBe("completed");
+    expect(stable(turn.methods)).toEqual(stable(fixtureMethods("command-turn.jsonl")));
+    const command = turn.parsed.find(
+      (n) => n?.method === "item/completed" && n.params.item.type === "commandExecution",
+    );
+    expect(command?.method === "item/completed" && command.params.item).toMatchObject({
+      exitCode: 0,
+      status: "completed",
+    });
+  });
+
+  it("interrupts a turn running a command; the command survives until backgroundTerminals/clean; the process stays usable", async () => {
+    let interruptSentAt = 0;
+    let interruptAnsweredMs = 0;
+    const turn = await harness.turn(threadId, "[sleep] wait", async (turnId, from) => {
+      await harness.next(
+        (n) =>
+          n.method === "item/started" &&
+          (n.params as { item: { type: string } }).item.type === "commandExecution",
+        from,
+      );
+      interruptSentAt = performance.now();
+      expect(await harness.client.request("turn/interrupt", { threadId, turnId })).toEqual({});
+      interruptAnsweredMs = performance.now() - interruptSentAt;
+    });
+    figures.interruptAnswerMs = Math.round(interruptAnsweredMs);
+    figures.interruptToCompletedMs = Math.round(turn.completedAt - interruptSentAt);
+    expect(turn.status).toBe("interrupted");
+    // The interrupted command never completes as an item.
+    const commandItems = turn.parsed.filter(
+      (n) => n?.method === "item/completed" && n.params.item.type === "commandExecution",
+    );
+    expect(commandItems).toEqual([]);
+    expect((await processesMatching(SLEEP)).some((line) => line.endsWith(SLEEP))).toBe(true);
+    const cleanAt = performance.now();
+    expect(await harness.client.request("thread/backgroundTerminals/clean", { threadId })).toEqual({});
+    let alive = await processesMatching(SLEEP);
+    while (alive.length > 0 && performance.now() - cleanAt < 5_000) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      alive = await processesMatching(SLEEP);
+    }
+    figures.cleanToCommandGoneMs = Math.round(performance.now() - cleanAt);
+    expect(alive).toEqual([]);
+    const after = await harness.turn(threadId, "[simple] still there?");
+    expect(after.status).toBe("completed");
+  });
+
+  it("reports an HTTP 401 as a structured error notification and a failed turn", async () => {
+    const turn = await harness.turn(threadId, "[401] fail");
+    expect(turn.status).toBe("failed");
+    const error = turn.parsed.find((n) => n?.method === "error");
+    expect(error?.method === "error" && error.params).toMatchObject({
+      willRetry: false,
+      error: { codexErrorInfo: { httpConnectionFailed: { httpStatusCode: 401 } } },
+    });
+  });
+
+  it.each([
+    ["accept", "completed", "completed"],
+    ["decline", "declined", "completed"],
+    ["cancel", "declined", "interrupted"],
+  ] as const)(
+    "with approvalPolicy untrusted, %s → command %s, turn %s",
+    async (decision, commandStatus, turnStatus) => {
+      const approvalThread = await harness.startThread(run.workingDirectory, emulator.baseUrl, "untrusted");
+      harness.decide = () => decision;
+      const asked = harness.serverRequests.length;
+      const turn = await harness.turn(approvalThread, "[cmd] needs approval");
+      harness.decide = () => undefined;
+      expect(turn.status).toBe(turnStatus);
+      const [request] = harness.serverRequests.slice(asked);
+      expect(request?.method).toBe("item/commandExecution/requestApproval");
+      expect(parseServerRequest(request?.method as string, request?.params)?.params).toMatchObject({
+        threadId: approvalThread,
+        command: "/bin/bash -c 'echo out; echo err >&2'",
+      });
+      expect(turn.methods.indexOf("item/commandExecution/requestApproval")).toBeLessThan(
+        turn.methods.indexOf("serverRequest/resolved"),
+      );
+      const command = turn.parsed.find(
+        (n) => n?.method === "item/completed" && n.params.item.type === "commandExecution",
+      );
+      expect(
+        command?.method === "item/completed" &&
+          command.params.item.type === "commandExecution" &&
+          command.params.item.status,
+      ).toBe(commandStatus);
+    },
+  );
+
+  it("shuts down when stdin closes, failing nothing, leaving no process behind", async () => {
+    const pid = harness.process.pid as number;
+    const closing = performance.now();
+    harness.process.endInput();
+    const exit = await harness.process.exited;
+    figures.stdinCloseToExitMs = Math.round(performance.now() - closing);
+    expect(exit).toEqual({ exitCode: 0, signal: null });
+    expect(harness.client.closed).toBe(true);
+    expect(harness.client.stats.garbageLines).toBe(0);
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect(await processesMatching(run.workingDirectory)).toEqual([]);
+    await expect(harness.client.request("turn/start", {})).rejects.toMatchObject({
+      code: "CODEX_TRANSPORT_ERROR",
+    });
+  });
+});
