@@ -125,6 +125,8 @@ export interface AppServerSpawnOptions {
   cwd?: string;
   /** How many characters of stderr to keep. Default 8000. */
   stderrTailChars?: number;
+  /** Extra flags after `app-server`, e.g. `["--disable", "plugins"]`; never secrets (argv is visible to all). */
+  args?: readonly string[];
 }
 
 /** A running `codex app-server`: the transport seam of the JSON-RPC client plus process control. */
@@ -150,7 +152,7 @@ export interface AppServerProcess {
 /** Spawns `<codex> app-server` on stdio. */
 export function spawnAppServer(codexPath: string, options: AppServerSpawnOptions): AppServerProcess {
   const tailChars = options.stderrTailChars ?? 8000;
-  const child = spawn(codexPath, ["app-server"], {
+  const child = spawn(codexPath, ["app-server", ...(options.args ?? [])], {
     env: options.env,
     cwd: options.cwd,
     stdio: ["pipe", "pipe", "pipe"],

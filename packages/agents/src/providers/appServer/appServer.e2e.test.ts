@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import {
@@ -86,7 +87,8 @@ class Harness {
   readonly client: JsonRpcClient;
 
   constructor(env: Record<string, string>, cwd: string) {
-    this.process = spawnAppServer(binary.executablePath, { env, cwd });
+    // `--disable plugins`: otherwise the app-server tries to sync a plugin catalog from github.com at start.
+    this.process = spawnAppServer(binary.executablePath, { env, cwd, args: ["--disable", "plugins"] });
     this.client = createJsonRpcClient({
       transport: this.process,
       onNotification: (method, params) => {
@@ -337,10 +339,25 @@ describe("codex app-server 0.163 against the emulator", () => {
     expect(exit).toEqual({ exitCode: 0, signal: null });
     expect(harness.client.closed).toBe(true);
     expect(harness.client.stats.garbageLines).toBe(0);
+    expect(harness.process.stderrTail()).not.toMatch(/github\.com|chatgpt\.com/);
     expect(() => process.kill(pid, 0)).toThrow();
     expect(await processesMatching(run.workingDirectory)).toEqual([]);
     await expect(harness.client.request("turn/start", {})).rejects.toMatchObject({
       code: "CODEX_TRANSPORT_ERROR",
     });
+  });
+
+  it("left the API key nowhere in CODEX_HOME (sessions, logs, config): it only travelled in the environment", async () => {
+    const key = run.env.CODEX_API_KEY as string;
+    const files = (await readdir(run.codexHome, { recursive: true, withFileTypes: true })).filter((e) =>
+      e.isFile(),
+    );
+    expect(files.length).toBeGreaterThan(0);
+    const holding: string[] = [];
+    for (const entry of files) {
+      const file = path.join(entry.parentPath, entry.name);
+      if ((await readFile(file)).includes(key)) holding.push(path.relative(run.codexHome, file));
+    }
+    expect(holding).toEqual([]);
   });
 });
