@@ -103,17 +103,15 @@ describe("recorded app-server streams (fixtures/*.jsonl, codex-cli 0.163.0)", ()
     const lines = fixture("approval-decline-turn.jsonl");
     const request = lines.find((line) => line.method === "item/commandExecution/requestApproval") as Line;
     expect(request.id).toBe(0);
-    expect(parseServerRequest(request.method as string, request.params)?.params).toMatchObject({
-      itemId: "call_emu_3",
-      command: "/bin/bash -c 'echo out; echo err >&2'",
-    });
+    const parsedRequest = parseServerRequest(request.method as string, request.params);
+    expect(parsedRequest?.params).toMatchObject({ command: "/bin/bash -c 'echo out; echo err >&2'" });
     const declined = lines.find(
       (line) =>
         line.method === "item/completed" &&
         (line.params as { item: { type: string } }).item.type === "commandExecution",
     ) as Line;
     expect(parseNotification("item/completed", declined.params)?.params).toMatchObject({
-      item: { status: "declined", exitCode: null },
+      item: { id: parsedRequest?.params.itemId, status: "declined", exitCode: null },
     });
   });
 });
