@@ -233,8 +233,8 @@ describe("codex app-server 0.163 against the emulator", () => {
       expect(warm.status).toBe("completed");
       walls.push(warm.wallMs);
     }
+    // Reported, not asserted: speed is the benchmark's job (DESIGN.md "Test tiers").
     figures.warmTurnMedianMs = Math.round(median(walls));
-    expect(figures.warmTurnMedianMs).toBeLessThan(2_000);
   });
 
   it("runs a one-command turn with the recorded notification sequence", async () => {
@@ -301,6 +301,7 @@ describe("codex app-server 0.163 against the emulator", () => {
     ["accept", "completed", "completed"],
     ["decline", "declined", "completed"],
     ["cancel", "declined", "interrupted"],
+    [undefined, "failed", "completed"], // no decision: the client answers -32601 and the command is not run
   ] as const)(
     "with approvalPolicy untrusted, %s → command %s, turn %s",
     async (decision, commandStatus, turnStatus) => {
