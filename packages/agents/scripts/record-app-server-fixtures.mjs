@@ -80,7 +80,10 @@ async function startThread(approvalPolicy) {
     model: "gpt-5.5",
     approvalPolicy,
     sandbox: "workspace-write",
-    config: customProviderConfig(emulator.baseUrl),
+    config: {
+      ...customProviderConfig(emulator.baseUrl),
+      shell_environment_policy: { exclude: ["CODEX_API_KEY", "OPENAI_API_KEY"] },
+    },
   });
   await next((m) => m.method === "thread/started" && m.params.thread.id === thread.id, from);
   return thread.id;

@@ -71,6 +71,16 @@ async function processesMatching(text: string): Promise<string[]> {
   return stdout.split("\n").filter((line) => line.includes(text));
 }
 
+/**
+ * Per-thread config: the emulator as a custom provider reading the key from the env (`env_key`), and the key kept
+ * out of the agent's shell. Without the exclude, the shell snapshot under CODEX_HOME/shell_snapshots holds the key
+ * while the thread is loaded, and stays on disk if the app-server is killed.
+ */
+const threadConfig = (baseUrl: string) => ({
+  ...customProviderConfig(baseUrl),
+  shell_environment_policy: { exclude: ["CODEX_API_KEY", "OPENAI_API_KEY"] },
+});
+
 interface Received {
   method: string;
   params: unknown;
@@ -86,7 +96,10 @@ class Harness {
   readonly process: AppServerProcess;
   readonly client: JsonRpcClient;
 
-  constructor(env: Record<string, string>, cwd: string) {
+  constructor(
+    readonly env: Record<string, string>,
+    cwd: string,
+  ) {
     // `--disable plugins`: otherwise the app-server tries to sync a plugin catalog from github.com at start.
     this.process = spawnAppServer(binary.executablePath, { env, cwd, args: ["--disable", "plugins"] });
     this.client = createJsonRpcClient({
@@ -154,7 +167,7 @@ class Harness {
       model: "gpt-5.5",
       approvalPolicy,
       sandbox: "workspace-write",
-      config: customProviderConfig(baseUrl),
+      config: threadConfig(baseUrl),
     });
     const id = parseResult("thread/start", threadStartResultSchema, result).thread.id;
     await this.next(
@@ -331,6 +344,52 @@ describe("codex app-server 0.163 against the emulator", () => {
     },
   );
 
+  it("runs turns of many threads concurrently on one process", async () => {
+    const threads = await Promise.all(
+      Array.from({ length: 4 }, () => harness.startThread(run.workingDirectory, emulator.baseUrl)),
+    );
+    expect(new Set(threads).size).toBe(4);
+    const started = performance.now();
+    const turns = await Promise.all(threads.map((id) => harness.turn(id, "[simple] in parallel")));
+    figures.fourConcurrentTurnsMs = Math.round(performance.now() - started);
+    expect(turns.map((t) => t.status)).toEqual(["completed", "completed", "completed", "completed"]);
+    expect(new Set(turns.map((t) => t.turnId)).size).toBe(4);
+  });
+
+  it("a killed app-server fails its pending requests with a typed error and takes its commands with it", async () => {
+    const doomed = new Harness(harness.env, run.workingDirectory);
+    await doomed.client.request("initialize", {
+      clientInfo: { name: "alphred_agents", title: null, version: "0.1.0" },
+      capabilities: { experimentalApi: true },
+    });
+    doomed.client.notify("initialized");
+    const thread = await doomed.startThread(run.workingDirectory, emulator.baseUrl);
+    const from = doomed.received.length;
+    await doomed.client.request("turn/start", {
+      threadId: thread,
+      input: [{ type: "text", text: "[sleep] then die", text_elements: [] }],
+    });
+    await doomed.next(
+      (n) =>
+        n.method === "item/started" &&
+        (n.params as { item: { type: string } }).item.type === "commandExecution",
+      from,
+    );
+    const pending = doomed.client.request("thread/start", {}, { timeoutMs: 0 });
+    doomed.process.kill("SIGKILL");
+    await expect(pending).rejects.toMatchObject({
+      code: "CODEX_TRANSPORT_ERROR",
+      details: { failureCode: "app_server_exited", signal: "SIGKILL" },
+    });
+    let alive = await processesMatching(SLEEP);
+    const killedAt = performance.now();
+    while (alive.some((line) => line.endsWith(SLEEP)) && performance.now() - killedAt < 5_000) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      alive = await processesMatching(SLEEP);
+    }
+    expect(alive.filter((line) => line.endsWith(SLEEP))).toEqual([]);
+  });
+
   it("shuts down when stdin closes, failing nothing, leaving no process behind", async () => {
     const pid = harness.process.pid as number;
     const closing = performance.now();
@@ -346,6 +405,33 @@ describe("codex app-server 0.163 against the emulator", () => {
     await expect(harness.client.request("turn/start", {})).rejects.toMatchObject({
       code: "CODEX_TRANSPORT_ERROR",
     });
+  });
+
+  it("resumes the thread on a new process once the first one has exited (one writer per thread)", async () => {
+    const second = new Harness(harness.env, run.workingDirectory);
+    try {
+      await second.client.request("initialize", {
+        clientInfo: { name: "alphred_agents", title: null, version: "0.1.0" },
+        capabilities: { experimentalApi: true },
+      });
+      second.client.notify("initialized");
+      const resumed = await second.client.request("thread/resume", {
+        threadId,
+        cwd: run.workingDirectory,
+        model: "gpt-5.5",
+        approvalPolicy: "never",
+        sandbox: "workspace-write",
+        config: threadConfig(emulator.baseUrl),
+      });
+      expect(parseResult("thread/resume", threadStartResultSchema, resumed).thread.id).toBe(threadId);
+      const turn = await second.turn(threadId, "[simple] after resume");
+      expect(turn.status).toBe("completed");
+      const post = emulator.requests.filter((r) => r.method === "POST").at(-1);
+      expect(JSON.stringify(post?.body)).toContain("[simple] say hello");
+    } finally {
+      second.process.endInput();
+      await second.process.exited;
+    }
   });
 
   it("left the API key nowhere in CODEX_HOME (sessions, logs, config): it only travelled in the environment", async () => {
