@@ -101,9 +101,12 @@ const turnSchema = z.looseObject({
   error: turnErrorSchema.nullable(),
 }) satisfies z.ZodType<Pick<Turn, "id" | "status">>;
 
+/** The part of a generated `Turn` we read. */
+type TurnSlice = { turn: Pick<Turn, "id" | "status"> };
+
 /** Result of `turn/start`. */
 export const turnStartResultSchema = z.looseObject({ turn: turnSchema }) satisfies z.ZodType<
-  Pick<TurnStartResponse, never>
+  TurnSlice & Omit<TurnStartResponse, "turn">
 >;
 
 // --- thread items ---
@@ -212,14 +215,15 @@ const tokenUsageBreakdownSchema = z.looseObject({
   totalTokens: z.number(),
   inputTokens: z.number(),
   cachedInputTokens: z.number(),
+  cacheWriteInputTokens: z.number(),
   outputTokens: z.number(),
   reasoningOutputTokens: z.number(),
-}) satisfies z.ZodType<Omit<TokenUsageBreakdown, "cacheWriteInputTokens">>;
+}) satisfies z.ZodType<TokenUsageBreakdown>;
 
 /** Params of every notification we consume, by method. */
 export const notificationSchemas = {
   "turn/started": z.looseObject({ threadId: z.string(), turn: turnSchema }) satisfies z.ZodType<
-    Pick<TurnStartedNotification, "threadId">
+    TurnSlice & Omit<TurnStartedNotification, "turn">
   >,
   "item/started": z.looseObject({ ...turnScoped, item: threadItemSchema }) satisfies z.ZodType<
     Pick<ItemStartedNotification, "threadId" | "turnId">
@@ -251,14 +255,20 @@ export const notificationSchemas = {
   "thread/tokenUsage/updated": z.looseObject({
     ...turnScoped,
     tokenUsage: z.looseObject({ total: tokenUsageBreakdownSchema, last: tokenUsageBreakdownSchema }),
-  }) satisfies z.ZodType<Pick<ThreadTokenUsageUpdatedNotification, "threadId" | "turnId">>,
+  }) satisfies z.ZodType<
+    Omit<ThreadTokenUsageUpdatedNotification, "tokenUsage"> & {
+      tokenUsage: Record<"total" | "last", TokenUsageBreakdown>;
+    }
+  >,
   error: z.looseObject({
     ...turnScoped,
     error: turnErrorSchema,
     willRetry: z.boolean(),
-  }) satisfies z.ZodType<Pick<ErrorNotification, "threadId" | "turnId" | "willRetry">>,
+  }) satisfies z.ZodType<
+    Omit<ErrorNotification, "error"> & { error: Pick<TurnError, "message" | "additionalDetails"> }
+  >,
   "turn/completed": z.looseObject({ threadId: z.string(), turn: turnSchema }) satisfies z.ZodType<
-    Pick<TurnCompletedNotification, "threadId">
+    TurnSlice & Omit<TurnCompletedNotification, "turn">
   >,
 } satisfies Partial<Record<ServerNotificationMethod, z.ZodType>>;
 
