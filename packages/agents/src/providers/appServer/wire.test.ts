@@ -83,6 +83,12 @@ describe("recorded app-server streams (fixtures/*.jsonl, codex-cli 0.163.0)", ()
     ]);
     const usage = parsed.filter((n) => n?.method === "thread/tokenUsage/updated");
     expect(usage).toHaveLength(2);
+    // `last` is one model call, `total` the thread's running sum: a turn's usage is the change in `total`.
+    const [first, second] = usage.map((n) =>
+      n?.method === "thread/tokenUsage/updated" ? n.params.tokenUsage : undefined,
+    );
+    expect(second?.total.totalTokens).toBe((first?.total.totalTokens ?? 0) + (second?.last.totalTokens ?? 0));
+    expect(second?.last.totalTokens).toBeLessThan(second?.total.totalTokens ?? 0);
     const last = parsed.at(-1);
     expect(last?.method === "turn/completed" && last.params.turn.status).toBe("completed");
   });
