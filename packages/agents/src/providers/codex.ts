@@ -1,6 +1,6 @@
 import type { CodexOptions, ThreadOptions } from "@openai/codex-sdk";
 import type { AgentProvider, ProviderEvent } from "../provider.js";
-import { CodexProviderError, createRedactor } from "./codexErrors.js";
+import { CodexProviderError } from "./codexErrors.js";
 import {
   createMapperState,
   failThreadEvents,
@@ -8,7 +8,7 @@ import {
   type MapperContext,
   mapThreadEvent,
 } from "./codexEvents.js";
-import { type CodexClientFactory, createSdkClient, realCodexIo } from "./codexIo.js";
+import { type CodexClientFactory, createSdkClient, readAuthJson, realCodexIo } from "./codexIo.js";
 import {
   buildTurnInput,
   type CodexProviderSettings,
@@ -17,7 +17,13 @@ import {
   parseRunOptions,
   type ResolvedProviderSettings,
 } from "./codexOptions.js";
+import { createSecretRedactor, type SecretRedactor } from "./codexRedaction.js";
 import { bootstrapCodex, type CodexBootstrapper, type CodexEnv } from "./codexSdkBootstrap.js";
+import {
+  collectSecrets,
+  shellEnvironmentExclusions,
+  withShellEnvironmentExclusions,
+} from "./codexSecrets.js";
 
 /** Constructor options of `CodexProvider`: settings plus injectable seams. */
 export interface CodexProviderOptions extends CodexProviderSettings {
@@ -60,6 +66,28 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
    * `CodexProviderError`. Breaking out of the loop, a timeout or a failure kills the codex process.
    */
   async *run(prompt: string, options: ProviderRunOptions): AsyncGenerator<ProviderEvent, void, undefined> {
+    // Secrets chokepoint: every event yielded and every error thrown passes one redactor. It starts with what
+    // env and config hold and is rebuilt once the bootstrap resolved the key (and auth.json in CLI-login mode).
+    const secrets = {
+      redactor: createSecretRedactor(collectSecrets({ env: this.#env, config: this.#settings.config })),
+    };
+    const turn = this.#turn(prompt, options, secrets);
+    try {
+      for (let next = await turn.next(); !next.done; next = await turn.next()) {
+        yield secrets.redactor.deep(next.value);
+      }
+    } catch (error) {
+      throw secrets.redactor.error(error);
+    } finally {
+      await turn.return(undefined);
+    }
+  }
+
+  async *#turn(
+    prompt: string,
+    options: ProviderRunOptions,
+    secrets: { redactor: SecretRedactor },
+  ): AsyncGenerator<ProviderEvent, void, undefined> {
     const startedAt = this.#now();
     if (typeof prompt !== "string" || prompt.trim().length === 0) {
       throw new CodexProviderError({
@@ -77,18 +105,22 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
       });
     }
     const boot = await this.#bootstrap(this.#env);
-    const secrets = [boot.apiKey, this.#env.CODEX_API_KEY, this.#env.OPENAI_API_KEY].filter(
-      (value): value is string => typeof value === "string" && value.trim().length > 0,
+    const authJson = boot.authMode === "cli_login" ? await readAuthJson(boot.codexHome) : undefined;
+    const userConfig = this.#settings.config ?? {};
+    secrets.redactor = createSecretRedactor(
+      collectSecrets({ env: this.#env, config: userConfig, apiKey: boot.apiKey, authJson }),
     );
     const context: MapperContext = {
       now: this.#now,
       startedAt,
-      redact: createRedactor(secrets),
-      secrets,
+      redact: (text) => secrets.redactor.text(text),
+      secrets: secrets.redactor.secrets,
     };
 
     const config = {
-      ...this.#settings.config,
+      ...(this.#settings.inheritSecretsInShell
+        ? userConfig
+        : withShellEnvironmentExclusions(userConfig, shellEnvironmentExclusions({ config: userConfig }))),
       ...(runOptions.systemPrompt ? { developer_instructions: runOptions.systemPrompt } : {}),
     };
     const clientOptions: CodexOptions = {

@@ -68,6 +68,7 @@ describe("parseProviderSettings", () => {
       sandboxMode: "workspace-write",
       approvalPolicy: "never",
       skipGitRepoCheck: true,
+      inheritSecretsInShell: false,
     });
   });
 

@@ -76,6 +76,8 @@ export const codexProviderSettingsSchema = z.object({
   skipGitRepoCheck: z.boolean().default(true),
   /** Reasoning effort passed to the model, when set. */
   modelReasoningEffort: z.enum(["minimal", "low", "medium", "high", "xhigh"]).optional(),
+  /** Let the agent's shell see the API key variables (off: they are excluded via `shell_environment_policy`). */
+  inheritSecretsInShell: z.boolean().default(false),
 });
 
 /** Settings of a `CodexProvider`, as callers pass them. */
