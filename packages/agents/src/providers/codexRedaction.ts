@@ -66,7 +66,12 @@ export function createSecretRedactor(secrets: Iterable<string | undefined>): Sec
         break;
       }
     }
-    const out = hit ? replaceNeedles(value, needles) : value;
+    let out = value;
+    // A replacement can complete a secret with the text around it ("[REDACTED]" + suffix): repeat to a fixed point.
+    for (let round = 0; hit && round < 8; round++) {
+      out = replaceNeedles(out, needles);
+      hit = needles.some((needle) => out.includes(needle));
+    }
     if (!MAYBE_PATTERN.test(out)) return out;
     return out
       .replace(KEY_SHAPED, REDACTED)
