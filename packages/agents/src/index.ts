@@ -67,6 +67,8 @@ export {
   parseRunOptions,
   providerRunOptionsSchema,
 } from "./providers/codexOptions.js";
+export type { SecretRedactor } from "./providers/codexRedaction.js";
+export { createSecretRedactor, MIN_SECRET_LENGTH, REDACTED } from "./providers/codexRedaction.js";
 export type {
   BootstrapDependencies,
   CodexAuthMode,
@@ -83,3 +85,9 @@ export {
   interpretLoginStatus,
   resolveCodexBinary,
 } from "./providers/codexSdkBootstrap.js";
+export type { SecretEnv, SecretSources } from "./providers/codexSecrets.js";
+export {
+  collectSecrets,
+  shellEnvironmentExclusions,
+  withShellEnvironmentExclusions,
+} from "./providers/codexSecrets.js";
