@@ -171,6 +171,24 @@ describe("createSecretRedactor: deep", () => {
     expect(input.list).toEqual(["secret-value-1"]);
   });
 
+  it("keeps frozen objects frozen, opaque values shared and accessors of plain objects as they are", () => {
+    const secret = "frozen-secret-77";
+    const when = new Date(0);
+    const withGetter: { text: string; readonly lazy: string } = Object.defineProperty(
+      { text: secret },
+      "lazy",
+      { get: () => "computed", enumerable: true },
+    ) as { text: string; readonly lazy: string };
+    const input = Object.freeze({ text: secret, when, bytes: new Uint8Array([1]), withGetter });
+    const out = createSecretRedactor([secret]).deep(input);
+    expect(Object.isFrozen(out)).toBe(true);
+    expect(out.text).toBe(REDACTED);
+    expect(out.when).toBe(when);
+    expect(out.bytes).toBe(input.bytes);
+    expect(out.withGetter.lazy).toBe("computed");
+    expect(out.withGetter.text).toBe(REDACTED);
+  });
+
   it("handles cycles, Maps and Sets", () => {
     const secret = "cyclic-secret-42";
     type Node = { name: string; self?: Node; peer?: Node; map?: Map<string, unknown>; set?: Set<unknown> };
