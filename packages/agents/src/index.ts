@@ -17,33 +17,35 @@ export type {
   UsageEvent,
   UsageMetadata,
 } from "./provider.js";
-export type { CodexProviderOptions } from "./providers/codex.js";
-export { CodexProvider } from "./providers/codex.js";
+export type { CodexProviderOptions, CodexRun } from "./providers/codex.js";
+export { CodexProvider, FATAL_EXIT_GRACE_MS } from "./providers/codex.js";
+export type { CodexBinary } from "./providers/codexBinary.js";
+export { CODEX_SDK_VERSION, resolveCodexBinary } from "./providers/codexBinary.js";
+export type {
+  BootstrapDependencies,
+  CodexAuthMode,
+  CodexBootstrap,
+  CodexBootstrapper,
+  CodexEnv,
+} from "./providers/codexBootstrap.js";
+export { bootstrapCodex, createCodexBootstrap, interpretLoginStatus } from "./providers/codexBootstrap.js";
+export type { FailureFacts } from "./providers/codexClassify.js";
+export { classifyCodexFailure } from "./providers/codexClassify.js";
 export type {
   CodexErrorClassification,
   CodexErrorCode,
   CodexErrorDetails,
-  FailureFacts,
-} from "./providers/codexErrors.js";
+  CodexErrorDetailsInit,
+  CodexProviderErrorInit,
+  CodexProviderErrorJSON,
+  CodexTimeoutKind,
+} from "./providers/codexError.js";
 export {
+  CODEX_ERROR_CLASSIFICATION,
   CODEX_ERROR_CODES,
   CodexProviderError,
-  classifyCodexFailure,
-  createRedactor,
-  redactSecrets,
-} from "./providers/codexErrors.js";
-export type {
-  MapperContext,
-  MapperState,
-  ParsedThreadEvent,
-  UnknownThreadItem,
-} from "./providers/codexEvents.js";
-export {
-  createMapperState,
-  finishThreadEvents,
-  mapThreadEvent,
-  parseThreadEvent,
-} from "./providers/codexEvents.js";
+  retryableByDefault,
+} from "./providers/codexError.js";
 export type {
   CodexClientFactory,
   CodexClientLike,
@@ -52,6 +54,8 @@ export type {
   CodexTurnStream,
   LoginStatusOutput,
 } from "./providers/codexIo.js";
+export type { MapperContext, MapperState } from "./providers/codexMapper.js";
+export { CODEX_OUTPUT_CAP_BYTES, createMapperState, mapThreadEvent } from "./providers/codexMapper.js";
 export type {
   CodexConfigObject,
   CodexConfigValue,
@@ -63,31 +67,23 @@ export {
   codexConfigSchema,
   codexProviderSettingsSchema,
   DEFAULT_CODEX_MODEL,
+  MAX_ARG_BYTES,
+  MAX_CONFIG_DEPTH,
+  MAX_INPUT_CHARS,
   MAX_TIMEOUT_MS,
   parseRunOptions,
   providerRunOptionsSchema,
 } from "./providers/codexOptions.js";
 export type { SecretRedactor } from "./providers/codexRedaction.js";
 export { createSecretRedactor, MIN_SECRET_LENGTH, REDACTED } from "./providers/codexRedaction.js";
-export type {
-  BootstrapDependencies,
-  CodexAuthMode,
-  CodexBinary,
-  CodexBootstrap,
-  CodexBootstrapErrorCode,
-  CodexBootstrapper,
-  CodexEnv,
-} from "./providers/codexSdkBootstrap.js";
+export type { ConfigObject, SecretEnv, SecretSources } from "./providers/codexSecrets.js";
 export {
-  bootstrapCodex,
-  CodexBootstrapError,
-  createCodexBootstrap,
-  interpretLoginStatus,
-  resolveCodexBinary,
-} from "./providers/codexSdkBootstrap.js";
-export type { SecretEnv, SecretSources } from "./providers/codexSecrets.js";
-export {
+  API_KEY_ENV_VARS,
   collectSecrets,
   shellEnvironmentExclusions,
   withShellEnvironmentExclusions,
 } from "./providers/codexSecrets.js";
+export type { EndFacts, StopReason } from "./providers/codexSettle.js";
+export { settle } from "./providers/codexSettle.js";
+export type { ParsedThreadEvent, UnknownItemEvent, UnknownThreadItem } from "./providers/codexWire.js";
+export { parseThreadEvent } from "./providers/codexWire.js";

@@ -13,11 +13,12 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProviderEvent } from "../provider.js";
 import { CodexProvider } from "./codex.js";
-import { CodexProviderError } from "./codexErrors.js";
+import { resolveCodexBinary } from "./codexBinary.js";
+import type { CodexProviderError } from "./codexError.js";
 import { realCodexIo } from "./codexIo.js";
 import type { CodexConfigObject } from "./codexOptions.js";
 import { REDACTED } from "./codexRedaction.js";
-import { resolveCodexBinary } from "./codexSdkBootstrap.js";
+import { collect } from "./testing/harness.js";
 
 // End-to-end tier for issue 6: the real `codex` binary, spawned by the real SDK through CodexProvider, against
 // the loopback emulator. For every secret source, the server echoes the secret (401 body → `Reconnecting...`
@@ -152,8 +153,6 @@ async function runSecretCase(
   settings: { inheritSecretsInShell?: boolean; env?: Record<string, string> } = {},
 ): Promise<RunResult> {
   const run = await createHermeticRun({ baseUrl: emulator.baseUrl });
-  const events: ProviderEvent[] = [];
-  let error: CodexProviderError | undefined;
   try {
     await source.prepare?.(run);
     let config: CodexConfigObject = {};
@@ -174,19 +173,13 @@ async function runSecretCase(
       config,
       ...(settings.inheritSecretsInShell ? { inheritSecretsInShell: true } : {}),
     });
-    for await (const event of provider.run(`${marker} please help`, {
-      workingDirectory: run.workingDirectory,
-      timeout: 45_000,
-    })) {
-      events.push(event);
-    }
-  } catch (caught) {
-    if (!CodexProviderError.isInstance(caught)) throw caught;
-    error = caught;
+    const result = await collect(
+      provider.run(`${marker} please help`, { workingDirectory: run.workingDirectory, timeout: 45_000 }),
+    );
+    return { ...result, run };
   } finally {
     await run.cleanup();
   }
-  return { events, run, ...(error ? { error } : {}) };
 }
 
 /** Every text a caller can reach: each event as JSON and inspected; the error's every surface and causes. */

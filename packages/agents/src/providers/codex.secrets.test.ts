@@ -2,14 +2,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { inspect } from "node:util";
-import type { CodexOptions, ThreadEvent } from "@openai/codex-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProviderEvent } from "../provider.js";
 import { CodexProvider, type CodexProviderOptions } from "./codex.js";
-import { CodexProviderError } from "./codexErrors.js";
-import type { CodexClientFactory } from "./codexIo.js";
+import type { CodexBootstrap } from "./codexBootstrap.js";
+import { CodexProviderError } from "./codexError.js";
 import { REDACTED } from "./codexRedaction.js";
-import type { CodexBootstrap } from "./codexSdkBootstrap.js";
+import { collect as drain, fakeBoot, fakeClient, type Recorded, record, replay } from "./testing/harness.js";
 
 // The chokepoint in `run()` with typed fakes: whatever the stream, the SDK or the bootstrap carries, no secret
 // the run knows of reaches a caller, and the shell policy reaches the SDK's config.
@@ -25,15 +24,7 @@ const usage = {
   reasoning_output_tokens: 0,
 };
 
-const boot: CodexBootstrap = {
-  authMode: "api_key",
-  apiKey: KEY,
-  apiKeySource: "CODEX_API_KEY",
-  model: "gpt-5.5",
-  codexHome: "/nonexistent/codex-home",
-  codexPath: "/bin/codex",
-  childEnv: {},
-};
+const boot: CodexBootstrap = { ...fakeBoot(KEY), codexHome: "/nonexistent/codex-home" };
 
 const config = {
   model_providers: {
@@ -41,42 +32,11 @@ const config = {
   },
 };
 
-/** A client whose turn yields `events` then throws `end` (if given), recording the options it got. */
-function fakeClient(
-  events: unknown[],
-  end?: unknown,
-  seen: { options?: CodexOptions } = {},
-): CodexClientFactory {
-  return (options) => {
-    seen.options = options;
-    return {
-      startThread: () => ({
-        runStreamed: async () => ({
-          events: (async function* () {
-            for (const event of events) yield event as ThreadEvent;
-            if (end !== undefined) throw end;
-          })(),
-        }),
-      }),
-    };
-  };
+function collect(options: CodexProviderOptions, workingDirectory = "/repo") {
+  return drain(new CodexProvider({ isDirectory: () => true, ...options }).run("go", { workingDirectory }));
 }
 
-async function collect(options: CodexProviderOptions) {
-  const events: ProviderEvent[] = [];
-  try {
-    for await (const event of new CodexProvider({ isDirectory: () => true, ...options }).run("go", {
-      workingDirectory: "/repo",
-    })) {
-      events.push(event);
-    }
-    return { events, error: undefined };
-  } catch (error) {
-    return { events, error };
-  }
-}
-
-function everything(result: { events: ProviderEvent[]; error: unknown }): string {
+function everything(result: { events: ProviderEvent[]; error?: unknown }): string {
   const { events, error } = result;
   const parts = [JSON.stringify(events), inspect(events, { depth: null })];
   if (error instanceof Error) {
@@ -96,27 +56,29 @@ describe("CodexProvider: one redaction chokepoint", () => {
       config,
       bootstrap: async () => boot,
       createClient: fakeClient(
-        [
-          { type: "thread.started", thread_id: "t1" },
-          { type: "turn.started" },
-          { type: "error", message: `Reconnecting... 1/5 (unexpected status 401: ${all})` },
-          {
-            type: "item.completed",
-            item: {
-              id: "c1",
-              type: "mcp_tool_call",
-              server: "s",
-              tool: "t",
-              arguments: { deep: [{ value: all }] },
-              result: { content: [{ type: "text", text: all }], structured_content: { nested: { all } } },
-              status: "completed",
+        replay(
+          [
+            { type: "thread.started", thread_id: "t1" },
+            { type: "turn.started" },
+            { type: "error", message: `Reconnecting... 1/5 (unexpected status 401: ${all})` },
+            {
+              type: "item.completed",
+              item: {
+                id: "c1",
+                type: "mcp_tool_call",
+                server: "s",
+                tool: "t",
+                arguments: { deep: [{ value: all }] },
+                result: { content: [{ type: "text", text: all }], structured_content: { nested: { all } } },
+                status: "completed",
+              },
             },
-          },
-          { type: "item.completed", item: { id: "m1", type: "agent_message", text: all } },
-          { type: "error", message: `unexpected status 401 Unauthorized: ${all}` },
-          { type: "turn.failed", error: { message: `unexpected status 401 Unauthorized: ${all}` } },
-        ],
-        Object.assign(new Error(`Codex Exec exited with code 1: ${all}`), { body: { all } }),
+            { type: "item.completed", item: { id: "m1", type: "agent_message", text: all } },
+            { type: "error", message: `unexpected status 401 Unauthorized: ${all}` },
+            { type: "turn.failed", error: { message: `unexpected status 401 Unauthorized: ${all}` } },
+          ],
+          Object.assign(new Error(`Codex Exec exited with code 1: ${all}`), { body: { all } }),
+        ),
       ),
     });
     expect(CodexProviderError.isInstance(result.error)).toBe(true);
@@ -140,15 +102,24 @@ describe("CodexProvider: one redaction chokepoint", () => {
     for (const secret of [KEY, ENV_KEY, BEARER]) expect(everything(result)).not.toContain(secret);
   });
 
+  it("redacts a run-option validation error, raised before anything was bootstrapped", async () => {
+    const result = await collect({ env, config, isDirectory: () => false }, `/work/${KEY}/${BEARER}`);
+    expect(result.error?.code).toBe("CODEX_INVALID_OPTIONS");
+    expect(result.error?.message).toContain(`/work/${REDACTED}/${REDACTED}`);
+    for (const secret of [KEY, BEARER]) expect(everything(result)).not.toContain(secret);
+  });
+
   it("leaves clean events alone", async () => {
     const result = await collect({
       env,
       bootstrap: async () => boot,
-      createClient: fakeClient([
-        { type: "thread.started", thread_id: "t1" },
-        { type: "item.completed", item: { id: "m1", type: "agent_message", text: "all clean" } },
-        { type: "turn.completed", usage },
-      ]),
+      createClient: fakeClient(
+        replay([
+          { type: "thread.started", thread_id: "t1" },
+          { type: "item.completed", item: { id: "m1", type: "agent_message", text: "all clean" } },
+          { type: "turn.completed", usage },
+        ]),
+      ),
     });
     expect(result.error).toBeUndefined();
     expect(result.events.at(-1)).toMatchObject({ type: "result", content: "all clean" });
@@ -173,12 +144,14 @@ describe("CodexProvider: CLI-login tokens from CODEX_HOME/auth.json", () => {
     const result = await collect({
       env: {},
       bootstrap: async () => ({ ...boot, authMode: "cli_login", apiKey: undefined, codexHome }),
-      createClient: fakeClient([
-        { type: "thread.started", thread_id: "t1" },
-        { type: "error", message: `Reconnecting... 1/5 (401: ${access} ${refresh})` },
-        { type: "item.completed", item: { id: "m1", type: "agent_message", text: `${access} ${refresh}` } },
-        { type: "turn.completed", usage },
-      ]),
+      createClient: fakeClient(
+        replay([
+          { type: "thread.started", thread_id: "t1" },
+          { type: "error", message: `Reconnecting... 1/5 (429: ${access} ${refresh})` },
+          { type: "item.completed", item: { id: "m1", type: "agent_message", text: `${access} ${refresh}` } },
+          { type: "turn.completed", usage },
+        ]),
+      ),
     });
     expect(result.events.at(-1)).toMatchObject({ type: "result", content: `${REDACTED} ${REDACTED}` });
     for (const token of [access, refresh]) expect(everything(result)).not.toContain(token);
@@ -187,28 +160,28 @@ describe("CodexProvider: CLI-login tokens from CODEX_HOME/auth.json", () => {
 
 describe("CodexProvider: shell environment policy", () => {
   it("excludes the key variables and the providers' env_key, merged into the user's policy", async () => {
-    const seen: { options?: CodexOptions } = {};
+    const seen: Recorded = record();
     await collect({
       env,
       config: { ...config, shell_environment_policy: { inherit: "core", exclude: ["AWS_*"] } },
       bootstrap: async () => boot,
-      createClient: fakeClient([], undefined, seen),
+      createClient: fakeClient(replay([]), seen),
     });
-    expect(seen.options?.config?.shell_environment_policy).toEqual({
+    expect(seen.clientOptions?.config?.shell_environment_policy).toEqual({
       inherit: "core",
       exclude: ["AWS_*", "CODEX_API_KEY", "OPENAI_API_KEY", "ACME_KEY"],
     });
   });
 
   it("passes the user's config unchanged with inheritSecretsInShell", async () => {
-    const seen: { options?: CodexOptions } = {};
+    const seen: Recorded = record();
     await collect({
       env,
       config,
       inheritSecretsInShell: true,
       bootstrap: async () => boot,
-      createClient: fakeClient([], undefined, seen),
+      createClient: fakeClient(replay([]), seen),
     });
-    expect(seen.options?.config).toEqual(config);
+    expect(seen.clientOptions?.config).toEqual(config);
   });
 });

@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CodexProviderError } from "./codexErrors.js";
+import { CodexProviderError } from "./codexError.js";
 import { createSecretRedactor, MIN_SECRET_LENGTH } from "./codexRedaction.js";
 import {
   collectSecrets,

@@ -3,8 +3,9 @@ import type { ThreadEvent } from "@openai/codex-sdk";
 import { describe, expect, it } from "vitest";
 import type { ProviderEvent } from "../provider.js";
 import { CodexProvider } from "./codex.js";
-import { CodexProviderError } from "./codexErrors.js";
-import type { CodexBootstrapper } from "./codexSdkBootstrap.js";
+import type { CodexBootstrapper } from "./codexBootstrap.js";
+import type { CodexProviderError } from "./codexError.js";
+import { collect, fakeClient, replay as replayEvents } from "./testing/harness.js";
 
 // Streams recorded from the real codex binary (`pnpm record-fixtures`), replayed through CodexProvider with a
 // typed fake SDK client that yields the recorded events and then throws the SDK's recorded error, if any.
@@ -36,27 +37,12 @@ async function replay(name: string): Promise<{ events: ProviderEvent[]; error?: 
     env: {},
     bootstrap,
     isDirectory: () => true,
-    createClient: () => ({
-      startThread: () => ({
-        runStreamed: async () => ({
-          events: (async function* () {
-            yield* recorded;
-            if (sdkError !== undefined) throw new Error(sdkError);
-          })(),
-        }),
-      }),
-    }),
+    createClient: fakeClient(
+      replayEvents(recorded, sdkError === undefined ? undefined : new Error(sdkError)),
+    ),
   });
-  const events: ProviderEvent[] = [];
-  try {
-    for await (const event of provider.run("replay", { workingDirectory: "/tmp/work" })) events.push(event);
-    return { events };
-  } catch (error) {
-    if (!CodexProviderError.isInstance(error)) throw error;
-    return { events, error };
-  }
+  return collect(provider.run("replay", { workingDirectory: "/tmp/work" }));
 }
-
 /** One line per event: type plus the metadata that matters. */
 function summarize(events: ProviderEvent[]): string[] {
   return events.map((event) => {
@@ -143,10 +129,7 @@ const EXPECTED: Record<
   "http-401": {
     events: [
       "system:thread_started",
-      "system:reconnecting",
-      "system:reconnecting",
-      "system:reconnecting",
-      "system:reconnecting",
+      // Fail fast: the first retry notice already says 401, so the provider stops codex there.
       "system:reconnecting",
     ],
     error: { code: "CODEX_AUTH_ERROR", retryable: false, classification: "auth", statusCode: 401 },
@@ -265,7 +248,13 @@ describe("recorded real-binary streams through CodexProvider", () => {
   it.each(Object.entries(EXPECTED))("%s", async (name, expected) => {
     const { events, error } = await replay(name);
     expect(summarize(events)).toEqual(expected.events);
-    expect(failure(error)).toEqual(expected.error);
+    if (expected.error === undefined) expect(error).toBeUndefined();
+    else {
+      expect(failure(error)).toMatchObject(expected.error);
+      // Every failure of a started process says how it ended: codex's exit code, or the provider's kill signal.
+      expect(error?.details.exitCode ?? error?.details.signal).toBeDefined();
+      expect(error?.details.stderr).toEqual(expect.any(String));
+    }
     expect(events.filter((event) => event.type === "result")).toHaveLength(error ? 0 : 1);
   });
 });

@@ -1,23 +1,21 @@
 import path from "node:path";
 import { z } from "zod";
-import { CodexProviderError, redactSecrets } from "./codexErrors.js";
+import { type CodexBinary, resolveCodexBinary } from "./codexBinary.js";
+import { CodexProviderError } from "./codexError.js";
 import { type CodexIo, type LoginStatusOutput, realCodexIo } from "./codexIo.js";
 import { DEFAULT_CODEX_MODEL } from "./codexOptions.js";
 
 /** Environment variables the bootstrap reads. */
 export type CodexEnv = Readonly<Record<string, string | undefined>>;
 
-/** Error codes the bootstrap can fail with. */
-export type CodexBootstrapErrorCode = "CODEX_AUTH_ERROR" | "CODEX_INVALID_CONFIG";
-
 /** A bootstrap failure: missing or unusable auth, bad env config, or no usable Codex binary. */
-export class CodexBootstrapError extends CodexProviderError {
-  /** Narrowed to the codes the bootstrap uses. */
-  declare readonly code: CodexBootstrapErrorCode;
-
-  constructor(code: CodexBootstrapErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super({ code, message, details });
-  }
+function bootstrapError(
+  code: "CODEX_AUTH_ERROR" | "CODEX_INVALID_CONFIG",
+  message: string,
+  details: Record<string, unknown> = {},
+  cause?: unknown,
+): CodexProviderError {
+  return new CodexProviderError({ code, message, details, ...(cause === undefined ? {} : { cause }) });
 }
 
 /** How the run authenticates. */
@@ -52,87 +50,13 @@ const envSchema = z.object({
   CODEX_HOME: z.string().trim().min(1, "CODEX_HOME must not be blank").optional(),
 });
 
-/** Rust target triples the `@openai/codex` package ships, by Node platform and arch. */
-const TARGETS: Record<string, Record<string, string>> = {
-  linux: { x64: "x86_64-unknown-linux-musl", arm64: "aarch64-unknown-linux-musl" },
-  android: { x64: "x86_64-unknown-linux-musl", arm64: "aarch64-unknown-linux-musl" },
-  darwin: { x64: "x86_64-apple-darwin", arm64: "aarch64-apple-darwin" },
-  win32: { x64: "x86_64-pc-windows-msvc", arm64: "aarch64-pc-windows-msvc" },
-};
-
-/** The platform package `@openai/codex` depends on for each target (its optional dependencies). */
-const PLATFORM_PACKAGES: Record<string, string> = {
-  "x86_64-unknown-linux-musl": "@openai/codex-linux-x64",
-  "aarch64-unknown-linux-musl": "@openai/codex-linux-arm64",
-  "x86_64-apple-darwin": "@openai/codex-darwin-x64",
-  "aarch64-apple-darwin": "@openai/codex-darwin-arm64",
-  "x86_64-pc-windows-msvc": "@openai/codex-win32-x64",
-  "aarch64-pc-windows-msvc": "@openai/codex-win32-arm64",
-};
-
-/** Where the codex binary lives and which directories it wants on PATH. */
-export interface CodexBinary {
-  /** Absolute path of the binary. */
-  executablePath: string;
-  /** Helper directories (bundled `rg`) to prepend to PATH. */
-  pathDirs: string[];
-}
-
-/** Finds the bundled binary the way `@openai/codex-sdk` does: `@openai/codex` → platform package → vendor. */
-export function resolveCodexBinary(io: CodexIo, platform: string, arch: string): CodexBinary {
-  const target = TARGETS[platform]?.[arch];
-  if (!target) {
-    throw new CodexBootstrapError(
-      "CODEX_INVALID_CONFIG",
-      `Codex has no bundled binary for ${platform}/${arch}; run on linux, macOS or Windows (x64 or arm64).`,
-      { platform, arch },
-    );
-  }
-  const platformPackage = PLATFORM_PACKAGES[target] as string;
-  let vendorRoot: string;
-  try {
-    const codexPackageJson = io.resolvePackage("@openai/codex/package.json");
-    vendorRoot = path.join(
-      path.dirname(io.resolvePackage(`${platformPackage}/package.json`, codexPackageJson)),
-      "vendor",
-      target,
-    );
-  } catch (cause) {
-    throw new CodexBootstrapError(
-      "CODEX_INVALID_CONFIG",
-      `Codex binary package ${platformPackage} is not installed; reinstall dependencies with optional dependencies enabled (pnpm install).`,
-      { platform, arch, package: platformPackage, cause: String(cause) },
-    );
-  }
-  const binaryName = platform === "win32" ? "codex.exe" : "codex";
-  const layouts = [
-    {
-      bin: path.join(vendorRoot, "bin", binaryName),
-      marker: path.join(vendorRoot, "codex-package.json"),
-      pathDir: "codex-path",
-    },
-    { bin: path.join(vendorRoot, "codex", binaryName), marker: undefined, pathDir: "path" },
-  ];
-  for (const layout of layouts) {
-    if (io.isFile(layout.bin) && (layout.marker === undefined || io.isFile(layout.marker))) {
-      const pathDir = path.join(vendorRoot, layout.pathDir);
-      return { executablePath: layout.bin, pathDirs: io.isDirectory(pathDir) ? [pathDir] : [] };
-    }
-  }
-  throw new CodexBootstrapError(
-    "CODEX_INVALID_CONFIG",
-    `Codex binary not found in ${vendorRoot}; reinstall dependencies (pnpm install) so @openai/codex ships its binary.`,
-    { platform, arch, vendorRoot },
-  );
-}
-
 /** Reads the API key by precedence: `CODEX_API_KEY`, then `OPENAI_API_KEY`. Set-but-blank is an error. */
 function resolveApiKey(env: CodexEnv): Pick<CodexBootstrap, "apiKey" | "apiKeySource"> {
   for (const name of ["CODEX_API_KEY", "OPENAI_API_KEY"] as const) {
     const value = env[name];
     if (value === undefined) continue;
     if (value.trim().length === 0) {
-      throw new CodexBootstrapError(
+      throw bootstrapError(
         "CODEX_INVALID_CONFIG",
         `${name} is set but empty; set it to an API key or unset it to use the Codex CLI login (codex login).`,
         { envVar: name },
@@ -146,15 +70,15 @@ function resolveApiKey(env: CodexEnv): Pick<CodexBootstrap, "apiKey" | "apiKeySo
 /** Interprets `codex login status`: exit 0 logged in, "Not logged in" auth error, anything else config error. */
 export function interpretLoginStatus(output: LoginStatusOutput, codexHome: string): void {
   if (output.exitCode === 0) return;
-  const text = redactSecrets(`${output.stderr}\n${output.stdout}`.trim()).slice(-2000);
+  const text = `${output.stderr}\n${output.stdout}`.trim().slice(-2000);
   if (/not logged in/i.test(text)) {
-    throw new CodexBootstrapError(
+    throw bootstrapError(
       "CODEX_AUTH_ERROR",
       `No Codex credentials: set CODEX_API_KEY or OPENAI_API_KEY, or run \`codex login\` (CODEX_HOME=${codexHome}).`,
       { codexHome, exitCode: output.exitCode, stderr: text },
     );
   }
-  throw new CodexBootstrapError(
+  throw bootstrapError(
     "CODEX_INVALID_CONFIG",
     `\`codex login status\` failed (exit ${output.exitCode ?? "none"}${output.signal ? `, ${output.signal}` : ""}); check CODEX_HOME=${codexHome} and the Codex install.`,
     { codexHome, exitCode: output.exitCode, signal: output.signal, stderr: text },
@@ -230,10 +154,11 @@ export function createCodexBootstrap(dependencies: Partial<BootstrapDependencies
       check = deps.io.runLoginStatus(codexPath, childEnv).then(
         (output) => interpretLoginStatus(output, codexHome),
         (cause: unknown) => {
-          throw new CodexBootstrapError(
+          throw bootstrapError(
             "CODEX_INVALID_CONFIG",
             `Could not run \`codex login status\` with ${codexPath}; reinstall dependencies (@openai/codex).`,
-            { codexPath, cause: String(cause) },
+            { codexPath },
+            cause,
           );
         },
       );
@@ -252,14 +177,14 @@ export function createCodexBootstrap(dependencies: Partial<BootstrapDependencies
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const envVar = String(issue?.path[0] ?? "environment");
-      throw new CodexBootstrapError("CODEX_INVALID_CONFIG", `Invalid ${envVar}: ${issue?.message}`, {
+      throw bootstrapError("CODEX_INVALID_CONFIG", `Invalid ${envVar}: ${issue?.message}`, {
         envVar,
       });
     }
     const auth = resolveApiKey(env);
     const explicitHome = parsed.data.CODEX_HOME;
     if (explicitHome !== undefined && !deps.io.isDirectory(explicitHome)) {
-      throw new CodexBootstrapError(
+      throw bootstrapError(
         "CODEX_INVALID_CONFIG",
         `CODEX_HOME=${explicitHome} is not an existing directory; create it or unset CODEX_HOME to use $HOME/.codex.`,
         { envVar: "CODEX_HOME", codexHome: explicitHome },

@@ -1,13 +1,9 @@
 import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { CodexProviderError } from "./codexErrors.js";
+import { CODEX_SDK_VERSION, resolveCodexBinary } from "./codexBinary.js";
+import { createCodexBootstrap, interpretLoginStatus } from "./codexBootstrap.js";
+import { CodexProviderError } from "./codexError.js";
 import type { CodexIo, LoginStatusOutput } from "./codexIo.js";
-import {
-  CodexBootstrapError,
-  createCodexBootstrap,
-  interpretLoginStatus,
-  resolveCodexBinary,
-} from "./codexSdkBootstrap.js";
 
 const CODEX_PKG = "/nm/@openai/codex/package.json";
 const LINUX_PKG = "/nm/@openai/codex-linux-x64/package.json";
@@ -107,7 +103,7 @@ describe("createCodexBootstrap", () => {
     "rejects a set-but-blank %s naming the variable",
     async (name) => {
       const error = await rejection(createCodexBootstrap({ ...base, io: fakeIo() })({ [name]: "  " }));
-      expect(error).toBeInstanceOf(CodexBootstrapError);
+      expect(error).toBeInstanceOf(CodexProviderError);
       expect(error.code).toBe("CODEX_INVALID_CONFIG");
       expect(error.message).toContain(name);
       expect(error.details.envVar).toBe(name);
@@ -183,7 +179,7 @@ describe("createCodexBootstrap", () => {
     const io = fakeIo({ login: async () => Promise.reject(new Error("spawn EACCES")) });
     const error = await rejection(createCodexBootstrap({ ...base, io })({ CODEX_HOME: "/h" }));
     expect(error.code).toBe("CODEX_INVALID_CONFIG");
-    expect(error.details.cause).toContain("EACCES");
+    expect(String(error.cause)).toContain("EACCES");
   });
 
   it("locates the binary once per bootstrapper, and retries after a failure", async () => {
@@ -275,7 +271,7 @@ describe("interpretLoginStatus", () => {
     ).not.toThrow();
   });
 
-  it("treats other failures as config errors and redacts keys in stderr", () => {
+  it("treats other failures as config errors with stderr in details", () => {
     try {
       interpretLoginStatus(
         {
@@ -291,7 +287,7 @@ describe("interpretLoginStatus", () => {
       if (!CodexProviderError.isInstance(error)) throw error;
       expect(error.code).toBe("CODEX_INVALID_CONFIG");
       expect(error.message).toContain("exit 2");
-      expect(JSON.stringify(error.details)).not.toContain("abcdefghijklmnop");
+      expect(error.details.stderr).toContain("bad auth.json");
     }
   });
 
@@ -299,5 +295,15 @@ describe("interpretLoginStatus", () => {
     expect(() =>
       interpretLoginStatus({ exitCode: null, signal: "SIGKILL", stdout: "", stderr: "" }, "/h"),
     ).toThrowError(/exit none, SIGKILL/);
+  });
+});
+
+describe("binary lookup pin", () => {
+  it("mirrors the installed @openai/codex-sdk version", async () => {
+    const { readFileSync } = await import("node:fs");
+    const manifest = JSON.parse(
+      readFileSync(new URL("../../node_modules/@openai/codex-sdk/package.json", import.meta.url), "utf8"),
+    );
+    expect(manifest.version).toBe(CODEX_SDK_VERSION);
   });
 });

@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { classifyCodexFailure } from "./codexClassify.js";
 import {
   CODEX_ERROR_CLASSIFICATION,
   CODEX_ERROR_CODES,
   type CodexErrorClassification,
   type CodexErrorCode,
   CodexProviderError,
-  classifyCodexFailure,
-  redactSecrets,
   retryableByDefault,
-} from "./codexErrors.js";
+} from "./codexError.js";
 
-const SECRET = "sk-test-0123456789abcdefSECRET";
+const _SECRET = "sk-test-0123456789abcdefSECRET";
 const URL = "http://127.0.0.1:1234/v1/responses";
 
 interface Expected {
@@ -202,20 +201,24 @@ describe("classifyCodexFailure: runbook trigger examples and generic patterns", 
 });
 
 describe("classifyCodexFailure: structured facts", () => {
-  it("a timed-out run names the option and its value", () => {
-    const error = classifyCodexFailure({ timedOut: true, timeoutMs: 5000 });
+  it("a total deadline names the option and its value", () => {
+    const error = classifyCodexFailure({
+      timeoutKind: "total",
+      timeoutMs: 5000,
+      message: "unexpected status 401",
+    });
     expectShape(error, timeout(undefined, "timeout"));
-    expect(error.message).toContain("Codex run exceeded timeout of 5000 ms (option `timeout`)");
-    expect(error.details.timeoutMs).toBe(5000);
+    expect(error.message).toContain("exceeded its timeout of 5000 ms (option `timeout`)");
+    expect(error.details).toMatchObject({ timeoutMs: 5000, timeoutKind: "total" });
   });
 
-  it("timedOut wins over a stream message and works without timeoutMs", () => {
-    const error = classifyCodexFailure({ timedOut: true, message: "unexpected status 401 Unauthorized: x" });
-    expectShape(error, timeout(401, "timeout"));
-    expect(error.message).toContain("exceeded its timeout (option `timeout`)");
+  it("an idle deadline names idleTimeout", () => {
+    const error = classifyCodexFailure({ timeoutKind: "idle", timeoutMs: 250 });
+    expect(error.details.timeoutKind).toBe("idle");
+    expect(error.message).toContain("option `idleTimeout`");
   });
 
-  it("AbortSignal.timeout's TimeoutError and Node's AbortError wrapping it are timeouts", () => {
+  it("AbortSignal.timeout's TimeoutError, also wrapped in an AbortError, is a timeout", () => {
     const reason = new DOMException("The operation was aborted due to timeout", "TimeoutError");
     expectShape(classifyCodexFailure({ error: reason }), timeout(undefined, "timeout"));
     const abort = Object.assign(new Error("The operation was aborted", { cause: reason }), {
@@ -227,15 +230,18 @@ describe("classifyCodexFailure: structured facts", () => {
     expect(error.cause).toBe(abort);
   });
 
-  it("a plain abort is a retryable timeout with failureCode aborted", () => {
-    const abort = new DOMException("This operation was aborted", "AbortError");
-    const error = classifyCodexFailure({ error: abort });
-    expectShape(error, timeout(undefined, "aborted"));
-    expect(error.message).toMatch(/aborted.*option `timeout`/);
-    expectShape(
-      classifyCodexFailure({ error: { message: "x", code: "ABORT_ERR" } }),
-      timeout(undefined, "aborted"),
-    );
+  it("a caller's abort is CODEX_ABORTED, not retryable, with the signal's reason as cause", () => {
+    const reason = new Error("user pressed stop");
+    const error = classifyCodexFailure({
+      aborted: true,
+      abortReason: reason,
+      message: "unexpected status 500",
+    });
+    expect(error.code).toBe("CODEX_ABORTED");
+    expect(error.retryable).toBe(false);
+    expect(error.details.classification).toBe("aborted");
+    expect(error.cause).toBe(reason);
+    expect(classifyCodexFailure({ aborted: true }).cause).toBeUndefined();
   });
 
   it.each([
@@ -424,7 +430,7 @@ describe("classifyCodexFailure: the SDK's `Codex Exec exited with ...` error", (
     const signal = classifyCodexFailure({ error: new Error("Codex Exec exited with signal SIGKILL: ") });
     expectShape(signal, internal(false));
     expect(signal.details.signal).toBe("SIGKILL");
-    expect(signal.details.stderr).toBeUndefined();
+    expect(signal.details.stderr).toBe("");
     expect(signal.message).toBe("Codex failed: codex killed by SIGKILL.");
     const logs = classifyCodexFailure({
       error: new Error("Codex Exec exited with code 2: 2026-01-01T00:00:00Z INFO codex: hi\n"),
@@ -472,6 +478,7 @@ describe("CodexProviderError", () => {
       ["CODEX_INVALID_EVENT", "config", false],
       ["CODEX_MISSING_RESULT", "config", false],
       ["CODEX_TIMEOUT", "timeout", true],
+      ["CODEX_ABORTED", "aborted", false],
       ["CODEX_RATE_LIMITED", "rate_limit", true],
       ["CODEX_TRANSPORT_ERROR", "transport", true],
       ["CODEX_INTERNAL_ERROR", "internal", false],
@@ -552,84 +559,5 @@ describe("CodexProviderError", () => {
         upstreamMessage: "exceeded retry limit, last status: 429 Too Many Requests",
       },
     });
-  });
-});
-
-describe("redaction", () => {
-  const everywhere = (error: CodexProviderError): string =>
-    [
-      error.message,
-      JSON.stringify(error),
-      JSON.stringify(error.details),
-      error.cause instanceof Error
-        ? `${error.cause.message} ${String((error.cause as Error).cause)}`
-        : String(error.cause),
-    ].join("\n");
-
-  it("redactSecrets removes configured secrets, key-shaped values and bearer tokens; ignores short secrets", () => {
-    expect(redactSecrets(`key=${SECRET} again ${SECRET}`, [SECRET])).toBe("key=[REDACTED] again [REDACTED]");
-    expect(redactSecrets("use sk-proj-AbCdEf123456_-xyz now")).toBe("use [REDACTED] now");
-    expect(redactSecrets("Incorrect API key provided: sk-abc***xyz, url")).toBe(
-      "Incorrect API key provided: [REDACTED], url",
-    );
-    expect(redactSecrets("Logged in using an API key - sk-...***abcde")).toBe(
-      "Logged in using an API key - [REDACTED]",
-    );
-    expect(redactSecrets("Authorization: Bearer abc.def-ghi_jkl")).toBe("Authorization: Bearer [REDACTED]");
-    expect(redactSecrets('{"authorization":"Basic dXNlcjpwYXNz"}')).toBe(
-      '{"authorization":"Basic [REDACTED]"}',
-    );
-    expect(redactSecrets("authorization=tok_123456789")).toBe("authorization=[REDACTED]");
-    expect(redactSecrets("hunter2 short", ["hunter2"])).toBe("hunter2 short");
-    expect(redactSecrets("risk-assessment task-force sk-", [])).toBe("risk-assessment task-force sk-");
-    expect(
-      redactSecrets("customsecretvalue and longer customsecretvalue-2", [
-        "customsecretvalue",
-        "customsecretvalue-2",
-      ]),
-    ).toBe("[REDACTED] and longer [REDACTED]");
-  });
-
-  it("never leaks a configured key from the stream message, stderr or a JSON body", () => {
-    const custom = "my-private-token-1234567890";
-    const cases: Parameters<typeof classifyCodexFailure>[0][] = [
-      { message: `unexpected status 401 Unauthorized: Incorrect API key provided: ${custom}, url: ${URL}` },
-      { error: new Error(`Codex Exec exited with code 1: Error: bad key ${custom}\n`) },
-      { message: `{"error":{"message":"Incorrect API key provided: ${custom}","code":"invalid_api_key"}}` },
-      { error: new Error(`request failed for ${custom}`, { cause: new Error(`inner ${custom}`) }) },
-      {
-        error: Object.assign(new Error(`connect ECONNRESET ${custom}`), { code: "ECONNRESET" }),
-        timedOut: false,
-      },
-      { error: new Error("outer", { cause: `string cause ${custom}` }) },
-    ];
-    for (const facts of cases) {
-      const error = classifyCodexFailure({ ...facts, secrets: [custom, "short"] });
-      expect(everywhere(error)).not.toContain(custom);
-      expect(everywhere(error)).toContain("[REDACTED]");
-    }
-  });
-
-  it("wraps a secret-bearing cause in a redacted copy and keeps a clean cause as is", () => {
-    const leaky = Object.assign(new Error(`boom ${SECRET}`), { name: "FetchError" });
-    const error = classifyCodexFailure({ error: leaky, secrets: [SECRET] });
-    expect(error.cause).not.toBe(leaky);
-    expect(error.cause).toBeInstanceOf(Error);
-    expect((error.cause as Error).message).toBe("boom [REDACTED]");
-    expect((error.cause as Error).name).toBe("FetchError");
-    const nameless = classifyCodexFailure({ error: { message: `x ${SECRET}`, name: 7 }, secrets: [SECRET] });
-    expect((nameless.cause as Error).name).toBe("Error");
-    const clean = new Error("no secrets here");
-    expect(classifyCodexFailure({ error: clean, secrets: [SECRET] }).cause).toBe(clean);
-  });
-
-  it("redacts sk-shaped keys even when no secrets are configured", () => {
-    const error = classifyCodexFailure({
-      message: `unexpected status 401 Unauthorized: Incorrect API key provided: ${SECRET}, url: ${URL}`,
-    });
-    expect(everywhere(error)).not.toContain(SECRET);
-    expect(error.details.upstreamMessage).toBe(
-      `unexpected status 401 Unauthorized: Incorrect API key provided: [REDACTED], url: ${URL}`,
-    );
   });
 });

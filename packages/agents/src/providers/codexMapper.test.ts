@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { ProviderEvent } from "../provider.js";
-import { CodexProviderError } from "./codexErrors.js";
+import { CodexProviderError } from "./codexError.js";
 import {
+  CODEX_OUTPUT_CAP_BYTES,
   createMapperState,
-  failThreadEvents,
-  finishThreadEvents,
   type MapperContext,
   mapThreadEvent,
   parseReconnecting,
-  parseThreadEvent,
-} from "./codexEvents.js";
+} from "./codexMapper.js";
+import { settle } from "./codexSettle.js";
+import { parseThreadEvent } from "./codexWire.js";
 
 const KEY = "sk-test-secret-key-0123456789";
 
@@ -18,8 +18,7 @@ function context(): MapperContext {
   return {
     now: () => clock++,
     startedAt: 1_000,
-    redact: (text) => text.split(KEY).join("[REDACTED]"),
-    secrets: [KEY],
+    failFastReconnects: false,
   };
 }
 
@@ -28,13 +27,11 @@ export function mapStream(raw: unknown[]): { events: ProviderEvent[]; error?: Co
   const ctx = context();
   const state = createMapperState();
   const events: ProviderEvent[] = [];
-  try {
-    for (const event of raw) events.push(...mapThreadEvent(event, state, ctx));
-    events.push(finishThreadEvents(state, ctx));
-    return { events };
-  } catch (error) {
-    return { events, error: failThreadEvents(error, state, ctx) };
-  }
+  for (const event of raw) events.push(...mapThreadEvent(event, state, ctx));
+  const outcome = settle({ state, processStarted: false, now: ctx.now() });
+  if (CodexProviderError.isInstance(outcome)) return { events, error: outcome };
+  events.push(outcome);
+  return { events };
 }
 
 const usage = {
@@ -99,6 +96,7 @@ describe("mapThreadEvent", () => {
       status: "completed",
       exitCode: 0,
       output: "a\nb\n",
+      truncated: false,
     });
     expect(events[6]?.metadata).toEqual({
       inputTokens: 100,
@@ -255,10 +253,9 @@ describe("mapThreadEvent", () => {
     });
     expect(events[6]?.metadata).toMatchObject({
       status: "failed",
-      error: "bad [REDACTED]",
-      arguments: { token: "[REDACTED]" },
+      error: `bad ${KEY}`,
+      arguments: { token: KEY },
     });
-    expect(JSON.stringify(events)).not.toContain(KEY);
     expect(events[8]?.metadata).toEqual({
       itemType: "web_search",
       itemId: "w1",
@@ -326,16 +323,16 @@ describe("mapThreadEvent", () => {
     expect(events.at(-1)?.content).toBe("");
   });
 
-  it("throws one classified error for a fatal error followed by turn.failed", () => {
+  it("records a fatal error followed by turn.failed; settle classifies it once", () => {
     const message =
       "unexpected status 401 Unauthorized: Incorrect API key provided, url: http://127.0.0.1:1/v1/responses";
     const { events, error } = mapStream([
       started,
       { type: "error", message },
       { type: "turn.failed", error: { message } },
-      { type: "item.completed", item: { id: "m1", type: "agent_message", text: "never" } },
+      { type: "item.completed", item: { id: "m1", type: "agent_message", text: "late" } },
     ]);
-    expect(events.map((event) => event.type)).toEqual(["system"]);
+    expect(events.map((event) => event.type)).toEqual(["system", "assistant"]);
     expect(error?.code).toBe("CODEX_AUTH_ERROR");
     expect(error?.details.statusCode).toBe(401);
   });
@@ -366,32 +363,11 @@ describe("mapThreadEvent", () => {
     expect(error?.code).toBe("CODEX_INVALID_EVENT");
     expect(error?.details).toMatchObject({ eventIndex: 2, path: ["type"] });
   });
-
-  it("redacts configured secrets in carried text", () => {
-    const { events } = mapStream([
-      started,
-      {
-        type: "item.completed",
-        item: {
-          id: "c1",
-          type: "command_execution",
-          command: `echo ${KEY}`,
-          aggregated_output: `${KEY}\n`,
-          exit_code: 0,
-          status: "completed",
-        },
-      },
-      { type: "item.completed", item: { id: "m1", type: "agent_message", text: `key is ${KEY}` } },
-      completed,
-    ]);
-    expect(JSON.stringify(events)).not.toContain(KEY);
-    expect(events.at(-1)?.content).toBe("key is [REDACTED]");
-  });
 });
 
 describe("parseThreadEvent", () => {
   it.each([
-    ["a non-object", 42, []],
+    ["a non-object", 42, ["type"]],
     ["an unknown top-level type", { type: "turn.exploded" }, ["type"]],
     ["a missing type", { thread_id: "x" }, ["type"]],
     ["thread.started without id", { type: "thread.started" }, ["thread_id"]],
@@ -468,16 +444,145 @@ describe("parseReconnecting", () => {
   });
 });
 
-describe("failThreadEvents", () => {
-  it("passes typed errors through and classifies foreign ones", () => {
-    const typed = new CodexProviderError({ code: "CODEX_INVALID_EVENT", message: "x" });
+describe("event sequences (inline snapshots)", () => {
+  const line = (event: ProviderEvent): string => {
+    const meta = event.metadata as Record<string, unknown> | undefined;
+    const tag = meta?.subtype ?? meta?.itemType ?? "";
+    const phase = meta?.phase ? `:${meta.phase}` : "";
+    return `${event.type}${tag ? `:${tag}` : ""}${phase} ${JSON.stringify(event.content.slice(0, 40))}`;
+  };
+
+  it("a command turn", () => {
+    const { events } = mapStream([
+      started,
+      { type: "turn.started" },
+      {
+        type: "item.started",
+        item: {
+          id: "c",
+          type: "command_execution",
+          command: "ls",
+          aggregated_output: "",
+          exit_code: null,
+          status: "in_progress",
+        },
+      },
+      {
+        type: "item.completed",
+        item: {
+          id: "c",
+          type: "command_execution",
+          command: "ls",
+          aggregated_output: "a\n",
+          exit_code: 0,
+          status: "completed",
+        },
+      },
+      { type: "item.completed", item: { id: "m", type: "agent_message", text: "listed" } },
+      completed,
+    ]);
+    expect(events.map(line)).toMatchInlineSnapshot(`
+      [
+        "system:thread_started "Codex thread thr_1 started"",
+        "tool_use:command_execution:started "ls"",
+        "tool_result:command_execution:completed "a\\n"",
+        "assistant "listed"",
+        "usage "tokens: 100 in (20 cached), 30 out (7 re"",
+        "result "listed"",
+      ]
+    `);
+  });
+
+  it("a 401 the provider stops at the first retry notice", () => {
     const state = createMapperState();
-    expect(failThreadEvents(typed, state, context())).toBe(typed);
-    const aborted = failThreadEvents(new DOMException("aborted", "AbortError"), state, context(), {
-      timedOut: true,
-      timeoutMs: 50,
+    const ctx = { now: () => 1, startedAt: 0, failFastReconnects: true };
+    const notice =
+      "Reconnecting... 1/5 (unexpected status 401 Unauthorized: bad key, url: http://x/v1/responses)";
+    const events = [started, { type: "error", message: notice }].flatMap((raw) => [
+      ...mapThreadEvent(raw, state, ctx),
+    ]);
+    expect(events.map(line)).toMatchInlineSnapshot(`
+      [
+        "system:thread_started "Codex thread thr_1 started"",
+        "system:reconnecting "Reconnecting... 1/5 (unexpected status 4"",
+      ]
+    `);
+    expect({ fatal: state.fatalMessage, stopNow: state.stopNow }).toMatchInlineSnapshot(`
+      {
+        "fatal": "unexpected status 401 Unauthorized: bad key, url: http://x/v1/responses",
+        "stopNow": true,
+      }
+    `);
+  });
+
+  it("ws:// upgrade refusals and retryable statuses keep codex retrying", () => {
+    const state = createMapperState();
+    const ctx = { now: () => 1, startedAt: 0, failFastReconnects: true };
+    for (const message of [
+      "Reconnecting... 1/5 (unexpected status 404 Not Found: no, url: ws://127.0.0.1:1/v1/responses)",
+      "Reconnecting... 2/5 (unexpected status 429 Too Many Requests: slow down, url: http://x/v1/responses)",
+      "Reconnecting... 3/5 (stream disconnected before completion)",
+    ]) {
+      mapThreadEvent({ type: "error", message }, state, ctx);
+    }
+    expect(state.stopNow).toBeUndefined();
+    mapThreadEvent({ type: "error", message: "Reconnecting... waiting for network (offline)" }, state, ctx);
+    expect(state.stopNow).toBe(true);
+  });
+
+  it("marks command output codex cut at its 1 MiB cap", () => {
+    const { events } = mapStream([
+      started,
+      {
+        type: "item.completed",
+        item: {
+          id: "c",
+          type: "command_execution",
+          command: "yes",
+          aggregated_output: "y".repeat(CODEX_OUTPUT_CAP_BYTES),
+          exit_code: 0,
+          status: "completed",
+        },
+      },
+      completed,
+    ]);
+    expect(events[1]?.metadata).toMatchObject({ truncated: true });
+  });
+});
+
+describe("settle", () => {
+  it("keeps codex's fatal message over a deadline that fired while codex was exiting", () => {
+    const state = createMapperState();
+    mapThreadEvent({ type: "turn.failed", error: { message: "Quota exceeded." } }, state, context());
+    const outcome = settle({
+      state,
+      stop: { kind: "timeout", timeoutKind: "total", timeoutMs: 5 },
+      processStarted: true,
+      now: 1,
     });
-    expect(aborted.code).toBe("CODEX_TIMEOUT");
-    expect(aborted.retryable).toBe(true);
+    expect(CodexProviderError.isInstance(outcome) && outcome.code).toBe("CODEX_RATE_LIMITED");
+    expect(CodexProviderError.isInstance(outcome) && outcome.details.signal).toBe("SIGTERM");
+  });
+
+  it("reports a caller's abort over anything codex said", () => {
+    const state = createMapperState();
+    mapThreadEvent({ type: "turn.failed", error: { message: "Quota exceeded." } }, state, context());
+    const outcome = settle({ state, stop: { kind: "abort", reason: "stop" }, processStarted: true, now: 1 });
+    expect(CodexProviderError.isInstance(outcome) && outcome.code).toBe("CODEX_ABORTED");
+  });
+
+  it("passes a typed stream error through and marks a malformed event with the kill", () => {
+    const typed = new CodexProviderError({ code: "CODEX_INTERNAL_ERROR", message: "x" });
+    expect(settle({ state: createMapperState(), streamError: typed, processStarted: true, now: 1 })).toBe(
+      typed,
+    );
+    const state = createMapperState();
+    mapThreadEvent(42, state, context());
+    const outcome = settle({ state, stop: { kind: "fail_fast" }, processStarted: true, now: 1 });
+    expect(CodexProviderError.isInstance(outcome) && outcome.details).toMatchObject({
+      eventIndex: 0,
+      signal: "SIGTERM",
+      stderr: "",
+    });
   });
 });
