@@ -58,10 +58,14 @@ export function createSecretRedactor(secrets: Iterable<string | undefined>): Sec
   const needles = [...new Set([...kept].flatMap(variants))].filter(
     (needle) => needle.length >= MIN_SECRET_LENGTH,
   );
+  // The pre-check only needs the needles that contain no other needle (padded base64 contains the unpadded form).
+  const probes = needles.filter(
+    (needle) => !needles.some((other) => other !== needle && needle.includes(other)),
+  );
   const text = (value: string): string => {
     let hit = false;
-    for (const needle of needles) {
-      if (value.includes(needle)) {
+    for (let index = 0; index < probes.length; index++) {
+      if (value.includes(probes[index] as string)) {
         hit = true;
         break;
       }
@@ -170,18 +174,43 @@ function createWalker(text: (value: string) => string): <T>(value: T) => T {
   const isContainer = (value: unknown): value is Container =>
     typeof value === "object" && value !== null && !isOpaque(value);
 
+  /** The clean-path scan: plain loops, no generators or entry tuples, so a clean event allocates almost nothing. */
   function anyDirty(root: unknown): boolean {
     if (typeof root === "string") return isDirtyString(root);
     if (!isContainer(root)) return false;
     const seen = new Set<Container>([root]);
     const stack: Container[] = [root];
+    /** True when `child` is a dirty string; queues an unseen container. */
+    const visit = (child: unknown): boolean => {
+      if (typeof child === "string") return isDirtyString(child);
+      if (isContainer(child) && !seen.has(child)) {
+        seen.add(child);
+        stack.push(child);
+      }
+      return false;
+    };
     while (stack.length > 0) {
-      for (const child of children(stack.pop() as Container)) {
-        if (isDirtyString(child)) return true;
-        if (isContainer(child) && !seen.has(child)) {
-          seen.add(child);
-          stack.push(child);
-        }
+      const node = stack.pop() as Container;
+      if (Array.isArray(node)) {
+        for (let index = 0; index < node.length; index++) if (visit(node[index])) return true;
+        continue;
+      }
+      if (node instanceof Map) {
+        for (const [key, entry] of node) if (visit(key) || visit(entry)) return true;
+      } else if (node instanceof Set) {
+        for (const entry of node) if (visit(entry)) return true;
+      }
+      const isError = node instanceof Error;
+      const keys = Reflect.ownKeys(node);
+      for (let index = 0; index < keys.length; index++) {
+        const descriptor = Reflect.getOwnPropertyDescriptor(
+          node,
+          keys[index] as PropertyKey,
+        ) as PropertyDescriptor;
+        if ("value" in descriptor) {
+          if (visit(descriptor.value)) return true;
+        } else if (isError && descriptor.get && visit(Reflect.get(node, keys[index] as PropertyKey)))
+          return true;
       }
     }
     return false;
