@@ -191,6 +191,35 @@ describe("createSecretRedactor: deep", () => {
     expect(out.withGetter.text).toBe(REDACTED);
   });
 
+  it("never invokes a plain object's getter, and reads an error's own accessor", () => {
+    const secret = "accessor-secret-31";
+    let calls = 0;
+    const clean = Object.defineProperty({ text: "clean" }, "lazy", {
+      get: () => {
+        calls++;
+        return secret;
+      },
+      enumerable: true,
+    });
+    const redactor = createSecretRedactor([secret]);
+    expect(redactor.deep(clean)).toBe(clean);
+    expect(calls).toBe(0);
+    const error = Object.defineProperty(new Error("boom"), "hint", { get: () => `hint ${secret}` });
+    const out = redactor.error(error);
+    expect(out).not.toBe(error);
+    expect(Reflect.get(out, "hint")).toBe(`hint ${REDACTED}`);
+  });
+
+  it("finds a secret held only by a Map key, a Map value or a Set entry", () => {
+    const secret = "collection-secret-19";
+    const redactor = createSecretRedactor([secret]);
+    for (const input of [new Map([[secret, 1]]), new Map([[1, secret]]), new Set([secret])]) {
+      const out = redactor.deep({ input });
+      expect(out.input).not.toBe(input);
+      expect(inspect(out)).not.toContain(secret);
+    }
+  });
+
   it("handles cycles, Maps and Sets", () => {
     const secret = "cyclic-secret-42";
     type Node = { name: string; self?: Node; peer?: Node; map?: Map<string, unknown>; set?: Set<unknown> };

@@ -122,6 +122,12 @@ function replaceNeedles(value: string, needles: readonly string[]): string {
 
 type Container = object;
 
+/** `Object.prototype.__lookupGetter__`: finds an accessor without allocating a property descriptor. */
+const lookupGetter = Reflect.get(Object.prototype, "__lookupGetter__") as (
+  this: object,
+  key: PropertyKey,
+) => (() => unknown) | undefined;
+
 /** Objects whose content is opaque or not text: passed through untouched. */
 function isOpaque(value: object): boolean {
   return (
@@ -203,14 +209,11 @@ function createWalker(text: (value: string) => string): <T>(value: T) => T {
       const isError = node instanceof Error;
       const keys = Reflect.ownKeys(node);
       for (let index = 0; index < keys.length; index++) {
-        const descriptor = Reflect.getOwnPropertyDescriptor(
-          node,
-          keys[index] as PropertyKey,
-        ) as PropertyDescriptor;
-        if ("value" in descriptor) {
-          if (visit(descriptor.value)) return true;
-        } else if (isError && descriptor.get && visit(Reflect.get(node, keys[index] as PropertyKey)))
-          return true;
+        const key = keys[index] as PropertyKey;
+        // A data property is read directly; an accessor only on errors (V8's `stack`), never invoked elsewhere.
+        if (lookupGetter.call(node, key) === undefined) {
+          if (visit((node as Record<PropertyKey, unknown>)[key])) return true;
+        } else if (isError && visit(Reflect.get(node, key))) return true;
       }
     }
     return false;
