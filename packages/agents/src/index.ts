@@ -75,7 +75,14 @@ export {
   providerRunOptionsSchema,
 } from "./providers/codexOptions.js";
 export type { SecretRedactor } from "./providers/codexRedaction.js";
-export { createSecretRedactor } from "./providers/codexRedaction.js";
+export { createSecretRedactor, MIN_SECRET_LENGTH, REDACTED } from "./providers/codexRedaction.js";
+export type { ConfigObject, SecretEnv, SecretSources } from "./providers/codexSecrets.js";
+export {
+  API_KEY_ENV_VARS,
+  collectSecrets,
+  shellEnvironmentExclusions,
+  withShellEnvironmentExclusions,
+} from "./providers/codexSecrets.js";
 export type { EndFacts, StopReason } from "./providers/codexSettle.js";
 export { settle } from "./providers/codexSettle.js";
 export type { ParsedThreadEvent, UnknownItemEvent, UnknownThreadItem } from "./providers/codexWire.js";

@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
+import path from "node:path";
 import {
   Codex,
   type CodexOptions,
@@ -104,6 +106,15 @@ export const realCodexIo: CodexIo = {
 
 /** Creates the real SDK client (which spawns `codex exec --experimental-json` per turn). */
 export const createSdkClient: CodexClientFactory = (options) => new Codex(options);
+
+/** The parsed `CODEX_HOME/auth.json` (stored `codex login` credentials); `undefined` if absent or not JSON. */
+export async function readAuthJson(codexHome: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path.join(codexHome, "auth.json"), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
 
 // --- codex app-server (issue 11 groundwork): one long-lived child speaking line-delimited JSON on stdio. ---
 

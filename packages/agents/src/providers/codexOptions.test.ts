@@ -79,6 +79,7 @@ describe("parseProviderSettings", () => {
       approvalPolicy: "never",
       skipGitRepoCheck: true,
       failFastReconnects: true,
+      inheritSecretsInShell: false,
     });
   });
 

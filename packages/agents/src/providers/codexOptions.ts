@@ -146,6 +146,8 @@ export const codexProviderSettingsSchema = z.strictObject({
   failFastReconnects: z.boolean().default(true),
   /** Cap on the characters of tool output one event carries (head and tail kept, with a marker). */
   maxToolOutputChars: z.number().int().min(64).max(MAX_TIMEOUT_MS).optional(),
+  /** Let the agent's shell see the API key variables (off: they are excluded via `shell_environment_policy`). */
+  inheritSecretsInShell: z.boolean().default(false),
 });
 
 /** Settings of a `CodexProvider`, as callers pass them. */
