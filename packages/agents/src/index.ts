@@ -67,6 +67,13 @@ export {
   parseRunOptions,
   providerRunOptionsSchema,
 } from "./providers/codexOptions.js";
+export type { ResolvedRetryPolicy, RetryDependencies, RetryPolicy } from "./providers/codexRetry.js";
+export {
+  computeRetryDelay,
+  parseRetryPolicy,
+  retryPolicySchema,
+  runWithRetry,
+} from "./providers/codexRetry.js";
 export type {
   BootstrapDependencies,
   CodexAuthMode,
