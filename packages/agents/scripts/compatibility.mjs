@@ -175,6 +175,8 @@ for (const row of rows) {
   lines.push("");
 }
 await writeFile(values.out, `${lines.join("\n")}\n`);
+// Keep the generated tables in the repository's formatting (biome aligns markdown tables).
+await run("pnpm", ["exec", "biome", "format", "--write", values.out], { cwd: ROOT }).catch(() => undefined);
 console.error(`wrote ${path.relative(ROOT, values.out)}`);
 if (!values.keep && !values.dir) await rm(installRoot, { recursive: true, force: true });
 process.exit(rows.some((row) => row.error || row.tests.some((test) => test.status === "failed")) ? 1 : 0);

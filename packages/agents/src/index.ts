@@ -20,6 +20,15 @@ export type {
 export type { CodexProviderOptions } from "./providers/codex.js";
 export { CodexProvider } from "./providers/codex.js";
 export type {
+  CodexDiagnosis,
+  CredentialSource,
+  DiagnoseOptions,
+  DoctorCheck,
+  DoctorIo,
+  DoctorStatus,
+} from "./providers/codexDoctor.js";
+export { diagnoseCodex, formatDiagnosis, maskSecret, parseModelCatalog } from "./providers/codexDoctor.js";
+export type {
   CodexErrorClassification,
   CodexErrorCode,
   CodexErrorDetails,
@@ -47,6 +56,7 @@ export {
 export type {
   CodexClientFactory,
   CodexClientLike,
+  CodexCommandOutput,
   CodexIo,
   CodexThreadLike,
   CodexTurnStream,
