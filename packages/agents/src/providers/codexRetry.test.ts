@@ -144,6 +144,7 @@ describe("runWithRetry", () => {
     ["a non-retryable code", failure("CODEX_AUTH_ERROR")],
     ["a retryable code marked not retryable", failure("CODEX_TIMEOUT", {}, false)],
     ["a foreign error", new Error("boom")],
+    ["an exhausted quota", failure("CODEX_RATE_LIMITED", { failureCode: "insufficient_quota" })],
   ])("does not retry %s", async (_name, thrown) => {
     const { provider, calls } = scriptedProvider([{ error: thrown }]);
     const { error } = await collect(runWithRetry(provider, "p", options, {}, fakeDeps()));

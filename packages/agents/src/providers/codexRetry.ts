@@ -123,11 +123,14 @@ function mayRetry(
   if (!CodexProviderError.isInstance(error) || !error.retryable) return false;
   // A caller's cancellation is its own outcome, whatever code the provider gave it.
   if (signal?.aborted) return false;
+  // Retryable by the taxonomy, but an exhausted quota does not come back within a backoff.
+  if (error.details.failureCode === "insufficient_quota") return false;
   return policy.retryAfterToolUse || !sawToolUse;
 }
 
 /**
- * Runs `provider.run(prompt, options)` and retries failed attempts that are `retryable`, with exponential backoff
+ * Runs `provider.run(prompt, options)` and retries failed attempts that are `retryable` (except
+ * `failureCode: "insufficient_quota"`, which waiting does not fix), with exponential backoff
  * and full jitter, honouring `details.retryAfterMs`. Each retry is announced by a `system` event
  * (`subtype: "retry"`). Events of a failed attempt have already been yielded when it fails, so consumers see them
  * (and see them again, re-emitted by the next attempt). An attempt that started a tool is not retried unless
