@@ -63,7 +63,8 @@ describe.concurrent("diagnoseCodex + real codex binary", () => {
     expect(d.ok).toBe(true);
     expect(d.credential).toEqual({ source: "codex_login", hidesStoredLogin: false });
     expect(d.login.loggedIn).toBe(true);
-    expect(d.login.status).toMatch(/Logged in using an API key/);
+    // 0.163 prints "Logged in using an API key - sk-…", 0.169 "API key configured - sk-…".
+    expect(d.login.status).toMatch(/^(Logged in using an API key|API key configured) - /);
     expect(JSON.stringify(d)).not.toContain(STORED_KEY);
   });
 

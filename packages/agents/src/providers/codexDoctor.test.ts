@@ -145,6 +145,24 @@ describe("diagnoseCodex", () => {
     expect(fine.codexHome).toEqual({ path: "/home/u/.codex", explicit: false, exists: true });
   });
 
+  it("picks the status line of `codex login status` whichever binary printed it", async () => {
+    for (const [stderr, expected] of [
+      [
+        "WARNING: x\nAPI key configured - sk-store***44444\nAuthentication is checked when you send a request.\n",
+        "API key configured - [REDACTED]",
+      ],
+      ["Logged in using ChatGPT\n", "Logged in using ChatGPT"],
+      ["something else\n", "something else"],
+    ] as const) {
+      const fake = fakeIo({ loggedIn: true });
+      fake.io.runCommand = async (_path, args) =>
+        args[0] === "login"
+          ? { exitCode: 0, signal: null, stdout: "", stderr }
+          : { exitCode: 1, signal: null, stdout: "", stderr: "" };
+      expect((await diagnose({}, fake)).login.status).toBe(expected);
+    }
+  });
+
   it("runs the subcommands with the caller's environment", async () => {
     const fake = fakeIo();
     await diagnose({ CODEX_API_KEY: KEY, CODEX_HOME: "/home/u/.codex" }, fake);

@@ -256,7 +256,7 @@ export async function diagnoseCodex(options: DiagnoseOptions = {}): Promise<Code
   }
 
   const loggedIn = loginOut?.exitCode === 0;
-  const loginText = loginOut ? lastLine(redact(`${loginOut.stderr}\n${loginOut.stdout}`)) : undefined;
+  const loginText = loginOut ? statusLine(redact(`${loginOut.stderr}\n${loginOut.stdout}`)) : undefined;
   if (loginOut === undefined) {
     checks.push({ id: "login", status: "warn", message: "`codex login status` could not run." });
   } else {
@@ -342,12 +342,13 @@ export async function diagnoseCodex(options: DiagnoseOptions = {}): Promise<Code
   };
 }
 
-function lastLine(text: string): string {
+/** The status line of `codex login status`: 0.163 prints "Logged in using …", 0.169 "API key configured - …". */
+function statusLine(text: string): string {
   const lines = text
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => line.length > 0 && !line.startsWith("WARNING:"));
-  return lines.at(-1) ?? "";
+  return lines.find((line) => /logged in|api key configured/i.test(line)) ?? lines.at(-1) ?? "";
 }
 
 const ANSI = {
