@@ -254,6 +254,13 @@ describe("runWithRetry", () => {
     expect(CodexProviderError.isInstance(error) && error.code).toBe("CODEX_TRANSPORT_ERROR");
   });
 
+  it("leaves a malformed timeout for the provider to reject", async () => {
+    const { provider, calls } = scriptedProvider([{ events: [result] }]);
+    const bad = { ...options, timeout: "soon" } as unknown as ProviderRunOptions;
+    await collect(runWithRetry(provider, "p", bad, {}, fakeDeps()));
+    expect(calls[0]?.timeout).toBe("soon");
+  });
+
   it("closes the running attempt when the consumer breaks out", async () => {
     const { provider, closed } = scriptedProvider([{ events: [event("assistant", "a"), result] }]);
     for await (const _ of runWithRetry(provider, "p", options, {}, fakeDeps())) break;

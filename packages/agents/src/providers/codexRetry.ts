@@ -152,10 +152,13 @@ export async function* runWithRetry(
     const elapsed = deps.now() - startedAt;
     const remaining = Math.max(1, Math.floor(resolved.maxElapsedMs - elapsed));
     // The budget reaches into the attempt: its timeout never outlasts what is left.
-    const timeout = Math.min(options?.timeout ?? MAX_TIMEOUT_MS, remaining);
+    // A timeout that is not a number is left for the provider to reject with its own message.
+    const given: unknown = options?.timeout;
+    const timeout =
+      given === undefined ? remaining : typeof given === "number" ? Math.min(given, remaining) : given;
     let sawToolUse = false;
     try {
-      for await (const event of provider.run(prompt, { ...options, timeout })) {
+      for await (const event of provider.run(prompt, { ...options, timeout } as ProviderRunOptions)) {
         if (event.type === "tool_use") sawToolUse = true;
         yield event;
       }
