@@ -155,6 +155,7 @@ const lines = [
   `end-to-end tier (${files.map((file) => `\`${path.basename(file)}\``).join(", ")}) through the pinned`,
   `\`@openai/codex-sdk\` ${SDK_VERSION} and \`CodexProvider\`, against the loopback emulator. The binary is chosen with`,
   "`ALPHRED_CODEX_PATH`, which only the test harness reads; the package itself always runs the pinned binary.",
+  "What the differences mean and how the code handles them: `docs/codex-runtime-runbook.md`, Compatibility.",
   "",
   "| `@openai/codex` | `codex --version` | passed | failed | wall |",
   "| --- | --- | --- | --- | --- |",
