@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { deflateSync } from "node:zlib";
 import {
@@ -10,8 +10,11 @@ import {
 } from "@alphred/codex-emulator";
 import { Codex, type ThreadOptions } from "@openai/codex-sdk";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
+import { z } from "zod";
 import type { CodexConfigObject } from "./codexOptions.js";
+import { parseStructuredOutput, toStrictJsonSchema } from "./codexOutputSchema.js";
 import { bootstrapCodex } from "./codexSdkBootstrap.js";
+import { threadUsageFromRollout, toUsageMetadata, turnUsage } from "./codexThreadUsage.js";
 
 // Facts about the real binary that sessions (resume, per-turn usage, structured output, images) build on,
 // pinned through the SDK directly and proven by what the emulator recorded. `pnpm compat` runs them on every
@@ -68,7 +71,7 @@ async function session(context: TestContext) {
 
 describe.concurrent("sessions on the real binary (SDK + emulator)", () => {
   it("turn.completed.usage is the thread's running total, across a resume by a new client", async (context) => {
-    const { client, options, posts } = await session(context);
+    const { run, client, options, posts } = await session(context);
     const thread = client().startThread(options);
     const first = await thread.run("[[s:usage]] one");
     const second = await thread.run("[[s:usage]] two");
@@ -78,6 +81,24 @@ describe.concurrent("sessions on the real binary (SDK + emulator)", () => {
     expect([first, second, resumed].map((turn) => turn.usage?.input_tokens)).toEqual([100, 200, 300]);
     expect([first, second, resumed].map((turn) => turn.usage?.output_tokens)).toEqual([7, 14, 21]);
     expect(resumed.usage?.cached_input_tokens).toBe(30);
+    // Phase 2's delta: the rollout file in CODEX_HOME holds the running total a new process starts from.
+    const [rollout] = (await readdir(path.join(run.codexHome, "sessions"), { recursive: true })).filter(
+      (file) => file.endsWith(`${thread.id}.jsonl`),
+    );
+    const total = threadUsageFromRollout(
+      await readFile(path.join(run.codexHome, "sessions", rollout as string), "utf8"),
+    );
+    expect(total).toEqual(toUsageMetadata(resumed.usage as NonNullable<typeof resumed.usage>));
+    const perTurn = turnUsage(
+      toUsageMetadata(resumed.usage as NonNullable<typeof resumed.usage>),
+      toUsageMetadata(second.usage as NonNullable<typeof second.usage>),
+    );
+    expect(perTurn).toMatchObject({
+      inputTokens: 100,
+      cachedInputTokens: 10,
+      outputTokens: 7,
+      reasoningOutputTokens: 2,
+    });
     // The resumed turn's request carries the whole history.
     expect(
       posts("[[s:usage]]")
@@ -102,6 +123,16 @@ describe.concurrent("sessions on the real binary (SDK + emulator)", () => {
     expect(JSON.parse(resumed.finalResponse)).toEqual({ answer: 42 });
     const [plain, typed] = posts("[[s:schema]]");
     expect(plain?.textFormat).toBeUndefined();
+    const Answer = z.object({ answer: z.number(), note: z.string().nullable() });
+    const strict = toStrictJsonSchema(Answer);
+    const zodTurn = await client()
+      .resumeThread(thread.id as string, options)
+      .run("[[s:schema]] zod", { outputSchema: strict });
+    expect(posts("[[s:schema]]").at(-1)?.textFormat).toMatchObject({ strict: true, schema: strict });
+    expect(parseStructuredOutput(zodTurn.finalResponse, Answer)).toMatchObject({
+      ok: false,
+      reason: "invalid",
+    });
     expect(typed?.textFormat).toEqual({
       type: "json_schema",
       strict: true,
