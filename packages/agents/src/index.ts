@@ -32,6 +32,15 @@ export { bootstrapCodex, createCodexBootstrap, interpretLoginStatus } from "./pr
 export type { FailureFacts } from "./providers/codexClassify.js";
 export { classifyCodexFailure } from "./providers/codexClassify.js";
 export type {
+  CodexDiagnosis,
+  CredentialSource,
+  DiagnoseOptions,
+  DoctorCheck,
+  DoctorIo,
+  DoctorStatus,
+} from "./providers/codexDoctor.js";
+export { diagnoseCodex, formatDiagnosis, maskSecret, parseModelCatalog } from "./providers/codexDoctor.js";
+export type {
   CodexErrorClassification,
   CodexErrorCode,
   CodexErrorDetails,
@@ -49,6 +58,7 @@ export {
 export type {
   CodexClientFactory,
   CodexClientLike,
+  CodexCommandOutput,
   CodexIo,
   CodexThreadLike,
   CodexTurnStream,
@@ -76,6 +86,13 @@ export {
 } from "./providers/codexOptions.js";
 export type { SecretRedactor } from "./providers/codexRedaction.js";
 export { createSecretRedactor, MIN_SECRET_LENGTH, REDACTED } from "./providers/codexRedaction.js";
+export type { ResolvedRetryPolicy, RetryDependencies, RetryPolicy } from "./providers/codexRetry.js";
+export {
+  computeRetryDelay,
+  parseRetryPolicy,
+  retryPolicySchema,
+  runWithRetry,
+} from "./providers/codexRetry.js";
 export type { ConfigObject, SecretEnv, SecretSources } from "./providers/codexSecrets.js";
 export {
   API_KEY_ENV_VARS,

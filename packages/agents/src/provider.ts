@@ -1,3 +1,4 @@
+import type { CodexErrorCode } from "./providers/codexError.js";
 import type { ProviderRunOptions } from "./providers/codexOptions.js";
 
 /** The normalized event types every provider emits. */
@@ -26,7 +27,9 @@ export type SystemEventMetadata =
   /** A retry in progress (`Reconnecting... 2/5 (reason)`); the run may still succeed. */
   | { subtype: "reconnecting"; attempt?: number; maxAttempts?: number; reason?: string }
   /** An item type the binary emitted that this adapter does not model (kept, never fatal). */
-  | { subtype: "unknown_item"; itemId: string; itemType: string; phase: ToolPhase };
+  | { subtype: "unknown_item"; itemId: string; itemType: string; phase: ToolPhase }
+  /** `runWithRetry` is about to run attempt `attempt` after `delayMs`, because the previous one failed with `code`. */
+  | { subtype: "retry"; attempt: number; maxAttempts: number; delayMs: number; code: CodexErrorCode };
 
 /** Where a tool item is in its life: first seen, changed, or finished. */
 export type ToolPhase = "started" | "updated" | "completed";

@@ -16,6 +16,8 @@ export interface UsageFigures {
 export type OutputItem =
   /** Assistant message → `agent_message`. */
   | { type: "message"; text: string }
+  /** A structured-output answer: an assistant message whose text is `JSON.stringify(value)`. */
+  | { type: "json"; value: unknown }
   /** Reasoning summary → `reasoning` (an empty text yields no item). */
   | { type: "reasoning"; text: string }
   /** `function_call` `exec_command` → `command_execution`; the command really runs in codex's sandbox. */
@@ -95,6 +97,8 @@ export function renderItem(item: OutputItem, ids: IdSource): Record<string, unkn
         role: "assistant",
         content: [{ type: "output_text", text: item.text, annotations: [] }],
       };
+    case "json":
+      return renderItem({ type: "message", text: JSON.stringify(item.value) ?? "null" }, ids);
     case "reasoning":
       return {
         type: "reasoning",

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   Codex,
   type CodexOptions,
@@ -245,4 +246,65 @@ export function readCodexVersion(codexPath: string, env: Record<string, string>)
       else reject(new Error(`codex --version exited with ${exitCode ?? signal}`));
     });
   });
+}
+
+// --- Diagnostics (`diagnoseCodex`): running codex subcommands and reading installed versions. ---
+
+/** What a codex subcommand printed and how it exited. */
+export type CodexCommandOutput = LoginStatusOutput;
+
+const COMMAND_TIMEOUT_MS = 15_000;
+const OUTPUT_CAP_BYTES = 8 * 1024 * 1024;
+
+/** Runs `<codex> ...args` with `env` (and `stdin` when given), without a shell; rejects only when it cannot start. */
+export function runCodexCommand(
+  codexPath: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  stdin?: string,
+): Promise<CodexCommandOutput> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(codexPath, args, {
+      env,
+      stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      timeout: COMMAND_TIMEOUT_MS,
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let size = 0;
+    const keep = (into: Buffer[]) => (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= OUTPUT_CAP_BYTES) into.push(chunk);
+    };
+    child.stdout?.on("data", keep(stdout));
+    child.stderr?.on("data", keep(stderr));
+    child.once("error", reject);
+    child.once("close", (exitCode, signal) =>
+      resolve({
+        exitCode,
+        signal,
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+      }),
+    );
+    if (stdin !== undefined) child.stdin?.end(stdin);
+  });
+}
+
+/** Version of an installed package whose `exports` may hide `package.json`; `undefined` when not found. */
+export function readPackageVersion(name: string): string | undefined {
+  try {
+    let dir = path.dirname(fileURLToPath(import.meta.resolve(name)));
+    for (let depth = 0; depth < 6; depth++) {
+      const file = path.join(dir, "package.json");
+      if (statKind(file) === "file") {
+        const manifest = JSON.parse(readFileSync(file, "utf8")) as { name?: unknown; version?: unknown };
+        if (manifest.name === name && typeof manifest.version === "string") return manifest.version;
+      }
+      dir = path.dirname(dir);
+    }
+  } catch {
+    // Not installed or not resolvable from here.
+  }
+  return undefined;
 }
