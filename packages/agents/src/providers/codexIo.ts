@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -44,6 +44,8 @@ export interface CodexThreadLike {
 export interface CodexClientLike {
   /** Starts a new thread. */
   startThread(options?: ThreadOptions): CodexThreadLike;
+  /** Continues a thread stored in `CODEX_HOME` (`codex exec resume <id>`). */
+  resumeThread(id: string, options?: ThreadOptions): CodexThreadLike;
 }
 
 /** Creates an SDK client; the seam tests replace with a typed fake. */
@@ -107,6 +109,54 @@ export const realCodexIo: CodexIo = {
 
 /** Creates the real SDK client (which spawns `codex exec --experimental-json` per turn). */
 export const createSdkClient: CodexClientFactory = (options) => new Codex(options);
+
+/**
+ * Why `filePath` cannot be read as a file (`"does not exist"`, `"is not a file"`, `"is not readable (EACCES)"`), or
+ * `undefined` when it can: opens it and reads one byte, so permissions are checked as this process has them.
+ */
+export function probeReadableFile(filePath: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(filePath, "r");
+    if (!fstatSync(fd).isFile()) return "is not a file";
+    readSync(fd, Buffer.alloc(1), 0, 1, 0);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return "does not exist";
+    if (code === "EISDIR") return "is not a file";
+    return `is not readable (${code ?? "unknown error"})`;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * The text of a thread's rollout file, `$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<time>-<threadId>.jsonl` (where
+ * codex stores a thread it can resume), or `undefined` when no such file exists.
+ */
+export async function readThreadRollout(codexHome: string, threadId: string): Promise<string | undefined> {
+  const suffix = `-${threadId}.jsonl`;
+  const list = async (dir: string): Promise<string[]> => {
+    try {
+      return (await readdir(dir)).sort().reverse();
+    } catch {
+      return [];
+    }
+  };
+  const root = path.join(codexHome, "sessions");
+  // Newest day first: a thread resumed today was most likely written recently.
+  for (const year of await list(root)) {
+    for (const month of await list(path.join(root, year))) {
+      for (const day of await list(path.join(root, year, month))) {
+        const dir = path.join(root, year, month, day);
+        const file = (await list(dir)).find((name) => name.startsWith("rollout-") && name.endsWith(suffix));
+        if (file !== undefined) return readFile(path.join(dir, file), "utf8");
+      }
+    }
+  }
+  return undefined;
+}
 
 /** The parsed `CODEX_HOME/auth.json` (stored `codex login` credentials); `undefined` if absent or not JSON. */
 export async function readAuthJson(codexHome: string): Promise<unknown> {

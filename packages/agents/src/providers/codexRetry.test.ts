@@ -50,6 +50,14 @@ const result: ProviderEvent = {
       reasoningOutputTokens: 0,
       totalTokens: 2,
     },
+    threadUsage: {
+      inputTokens: 1,
+      cachedInputTokens: 0,
+      cacheWriteInputTokens: 0,
+      outputTokens: 1,
+      reasoningOutputTokens: 0,
+      totalTokens: 2,
+    },
   },
 };
 const failure = (code: CodexErrorCode, details: Record<string, unknown> = {}, retryable?: boolean) =>

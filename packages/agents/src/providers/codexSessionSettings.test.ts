@@ -1,11 +1,23 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { codexSessionSettingsSchema, type McpServers, toMcpRunConfig } from "./codexSessionSettings.js";
+import { CodexProviderError } from "./codexError.js";
+import { parseProviderSettings, parseRunOptions } from "./codexOptions.js";
+import { type McpServers, toMcpRunConfig } from "./codexSessionSettings.js";
 
-describe("codexSessionSettingsSchema", () => {
+const refusal = (run: () => unknown): CodexProviderError | undefined => {
+  try {
+    run();
+  } catch (error) {
+    if (CodexProviderError.isInstance(error)) return error;
+    throw error;
+  }
+  return undefined;
+};
+
+describe("session settings in the provider's schemas", () => {
   it("accepts the SDK's values and refuses untrusted, naming the allowed approval policies", () => {
-    const ok = codexSessionSettingsSchema.safeParse({
-      model: "gpt-5.5",
+    const ok = parseProviderSettings({
+      model: " gpt-5.5 ",
       approvalPolicy: "on-request",
       sandboxMode: "read-only",
       webSearchMode: "live",
@@ -13,12 +25,22 @@ describe("codexSessionSettingsSchema", () => {
       networkAccessEnabled: true,
       additionalDirectories: ["/data"],
     });
-    expect(ok.success).toBe(true);
-    const refused = codexSessionSettingsSchema.safeParse({ approvalPolicy: "untrusted" });
-    expect(refused.success).toBe(false);
-    expect(refused.error?.issues[0]?.message).toBe(
-      'approvalPolicy must be one of "never", "on-request", "on-failure"',
+    expect(ok).toMatchObject({
+      model: "gpt-5.5",
+      approvalPolicy: "on-request",
+      additionalDirectories: ["/data"],
+    });
+    const refused = refusal(() => parseProviderSettings({ approvalPolicy: "untrusted" }));
+    expect(refused?.code).toBe("CODEX_INVALID_CONFIG");
+    expect(refused?.message).toBe(
+      'Invalid CodexProvider settings: approvalPolicy: approvalPolicy must be one of "never", "on-request", "on-failure" ("untrusted" is refused by codex exec since 0.150)',
     );
+    expect(refusal(() => parseProviderSettings({ approvalPolicy: "sometimes" }))?.message).toBe(
+      'Invalid CodexProvider settings: approvalPolicy: approvalPolicy must be one of "never", "on-request", "on-failure"',
+    );
+    for (const bad of [{ webSearchMode: "on" }, { model: " " }, { networkAccessEnabled: "yes" }]) {
+      expect(refusal(() => parseProviderSettings(bad))?.code).toBe("CODEX_INVALID_CONFIG");
+    }
   });
 
   it("rejects bad MCP servers: unknown keys, bad names, non-http urls", () => {
@@ -29,7 +51,9 @@ describe("codexSessionSettingsSchema", () => {
       { a: { command: "x", token: "t" } },
       { a: { command: "x", env: { "1BAD": "v" } } },
     ]) {
-      expect(codexSessionSettingsSchema.safeParse({ mcpServers }).success).toBe(false);
+      const error = refusal(() => parseRunOptions({ workingDirectory: "/w", mcpServers }));
+      expect(error?.code).toBe("CODEX_INVALID_OPTIONS");
+      expect(error?.details.path).toEqual(expect.arrayContaining(["mcpServers"]));
     }
   });
 });

@@ -2,8 +2,8 @@ import type { ApprovalMode, ModelReasoningEffort, SandboxMode, WebSearchMode } f
 import { z } from "zod";
 import type { CodexConfigObject } from "./codexOptions.js";
 
-// Phase 2 of issue 9 (permissions, model, MCP servers), prepared as schemas and pure mappings; the provider's
-// settings schema will spread these fields in. Enums are checked against the SDK's own types in both directions
+// Issue 9 permissions and MCP servers: the enums the provider's settings schema (codexOptions) validates with,
+// and the pure mapping of per-run MCP servers to codex config. Enums are checked against the SDK's own types in both directions
 // (`Exact`), so an SDK bump that adds or removes a value fails to compile here.
 
 type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -36,9 +36,6 @@ export const REASONING_EFFORTS = [
 ] as const;
 exact<Exact<(typeof REASONING_EFFORTS)[number], ModelReasoningEffort>>(true);
 
-const oneOf = <T extends readonly [string, ...string[]]>(name: string, values: T) =>
-  z.enum(values, { error: `${name} must be one of ${values.map((value) => `"${value}"`).join(", ")}` });
-
 /** MCP server names: what codex accepts as a `mcp_servers.<name>` key. */
 const serverName = z.string().regex(/^[A-Za-z0-9_-]+$/, "MCP server names must match [A-Za-z0-9_-]+");
 const envName = z
@@ -70,25 +67,13 @@ export const httpMcpServerSchema = z
   })
   .strict();
 
-/** Settings phase 2 adds to `CodexProvider` (and, for `mcpServers`, to a run). */
-export const codexSessionSettingsSchema = z.object({
-  /** Model slug; wins over `CODEX_MODEL`. */
-  model: z.string().trim().min(1, "model must be a non-empty string").optional(),
-  approvalPolicy: oneOf("approvalPolicy", EXEC_APPROVAL_POLICIES).optional(),
-  sandboxMode: oneOf("sandboxMode", SANDBOX_MODES).optional(),
-  webSearchMode: oneOf("webSearchMode", WEB_SEARCH_MODES).optional(),
-  modelReasoningEffort: oneOf("modelReasoningEffort", REASONING_EFFORTS).optional(),
-  networkAccessEnabled: z.boolean({ error: "networkAccessEnabled must be a boolean" }).optional(),
-  additionalDirectories: z
-    .array(z.string().min(1), { error: "additionalDirectories must be an array of paths" })
-    .optional(),
-  mcpServers: z.record(serverName, z.union([stdioMcpServerSchema, httpMcpServerSchema])).optional(),
+/** Per-run MCP servers by name: stdio (`command`) or streamable HTTP (`url`). */
+export const mcpServersSchema = z.record(serverName, z.union([stdioMcpServerSchema, httpMcpServerSchema]), {
+  error: "mcpServers must be an object of MCP servers by name",
 });
 
-/** Phase-2 settings as callers pass them. */
-export type CodexSessionSettings = z.input<typeof codexSessionSettingsSchema>;
 /** Per-run MCP servers, by name. */
-export type McpServers = NonNullable<z.output<typeof codexSessionSettingsSchema>["mcpServers"]>;
+export type McpServers = z.output<typeof mcpServersSchema>;
 
 /** What `mcpServers` becomes for one run. */
 export interface McpRunConfig {
