@@ -1,0 +1,362 @@
+import { writeFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { deflateSync } from "node:zlib";
+import {
+  createHermeticRun,
+  customProviderConfig,
+  type Emulator,
+  type HermeticRun,
+  type RecordedRequest,
+  startEmulator,
+  type Turn,
+} from "@alphred/codex-emulator";
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
+import { z } from "zod";
+import type { ProviderEvent, ResultEvent } from "../provider.js";
+import { CodexProvider, type CodexProviderOptions } from "./codex.js";
+import { bootstrapCodex, type CodexBootstrapper } from "./codexBootstrap.js";
+import type { CodexConfigObject } from "./codexOptions.js";
+import { collect } from "./testing/harness.js";
+
+// The session features of CodexProvider on the real binary through the real SDK; what the emulator recorded
+// proves what reached the API (history, text.format, input_image, model, tools). ALPHRED_CODEX_PATH (test
+// harness only, set by `pnpm compat`) selects another binary.
+
+const USAGE = { inputTokens: 100, cachedInputTokens: 10, outputTokens: 7, reasoningTokens: 2 };
+const MCP_TOKEN = "mcp-e2e-bearer-token-5555555555";
+
+const CODEX_PATH_OVERRIDE = process.env.ALPHRED_CODEX_PATH?.trim() || undefined;
+const bootstrap: CodexBootstrapper | undefined = CODEX_PATH_OVERRIDE
+  ? async (env) => ({ ...(await bootstrapCodex(env)), codexPath: CODEX_PATH_OVERRIDE })
+  : undefined;
+
+let emulator: Emulator;
+let mcp: McpServer;
+beforeAll(async () => {
+  emulator = await startEmulator({
+    script: (request): Turn => {
+      if (request.prompt.includes("[[p:mcp]]") && request.toolOutputs === 0) {
+        return {
+          steps: [
+            {
+              items: [
+                { type: "mcp", server: "docs", tool: "lookup", arguments: { q: "x" } },
+                { type: "exec", cmd: "env" },
+              ],
+              usage: USAGE,
+            },
+          ],
+        };
+      }
+      return {
+        steps: [
+          request.textFormat
+            ? { items: [{ type: "json", value: { answer: 42 } }], usage: USAGE }
+            : {
+                items: [{ type: "message", text: `echo: ${request.prompt.split("\n").at(-1)}` }],
+                usage: USAGE,
+              },
+        ],
+      };
+    },
+  });
+  mcp = await startMcpServer();
+});
+afterAll(async () => {
+  await Promise.all([emulator?.close(), mcp?.close()]);
+});
+
+async function hermetic(context: TestContext): Promise<HermeticRun> {
+  const run = await createHermeticRun({ baseUrl: emulator.baseUrl });
+  context.onTestFinished(() => run.cleanup());
+  return run;
+}
+
+function provider(run: HermeticRun, settings: Partial<CodexProviderOptions> = {}): CodexProvider {
+  return new CodexProvider({
+    ...(bootstrap ? { bootstrap } : {}),
+    env: run.env,
+    ...settings,
+    config: { ...(customProviderConfig(emulator.baseUrl) as CodexConfigObject), ...settings.config },
+  });
+}
+
+const posts = (marker: string): RecordedRequest[] =>
+  emulator.requests.filter((request) => request.method === "POST" && request.prompt.includes(marker));
+const resultOf = (events: ProviderEvent[]) => events.at(-1) as ResultEvent;
+
+describe.concurrent("CodexProvider sessions on the real binary", () => {
+  it("resumes a thread in a new provider: history sent, first event carries the id, usage per turn", async (context) => {
+    const run = await hermetic(context);
+    const first = await collect(
+      provider(run).run("[[p:resume]] one", { workingDirectory: run.workingDirectory }),
+    );
+    expect(first.error).toBeUndefined();
+    const threadId = resultOf(first.events).metadata?.threadId as string;
+    expect(threadId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const second = await collect(
+      provider(run).run("[[p:resume]] two", {
+        workingDirectory: run.workingDirectory,
+        resumeThreadId: threadId,
+      }),
+    );
+    expect(second.error).toBeUndefined();
+    expect(second.events[0]?.metadata).toEqual({ subtype: "thread_started", threadId });
+    const turn = {
+      inputTokens: 100,
+      cachedInputTokens: 10,
+      cacheWriteInputTokens: 0,
+      outputTokens: 7,
+      reasoningOutputTokens: 2,
+      totalTokens: 107,
+    };
+    expect(resultOf(first.events).metadata).toMatchObject({ usage: turn, threadUsage: turn });
+    expect(second.events.find((event) => event.type === "usage")?.metadata).toEqual(turn);
+    expect(resultOf(second.events).metadata).toMatchObject({
+      threadId,
+      usage: turn,
+      threadUsage: { inputTokens: 200, cachedInputTokens: 20, outputTokens: 14, reasoningOutputTokens: 4 },
+    });
+    expect(
+      posts("[[p:resume]]")
+        .at(-1)
+        ?.transcript.filter((entry) => entry.role === "assistant" || entry.text.includes("[[p:resume]]")),
+    ).toEqual([
+      { role: "user", text: "[[p:resume]] one" },
+      { role: "assistant", text: "echo: [[p:resume]] one" },
+      { role: "user", text: "[[p:resume]] two" },
+    ]);
+  });
+
+  it("returns a validated structuredOutput on a resumed turn; the request carried a strict text.format", async (context) => {
+    const run = await hermetic(context);
+    const first = await collect(
+      provider(run).run("[[p:schema]] start", { workingDirectory: run.workingDirectory }),
+    );
+    const threadId = resultOf(first.events).metadata?.threadId as string;
+    const typed = await collect(
+      provider(run).run("[[p:schema]] typed", {
+        workingDirectory: run.workingDirectory,
+        resumeThreadId: threadId,
+        outputSchema: z.object({ answer: z.number() }),
+      }),
+    );
+    expect(typed.error).toBeUndefined();
+    expect(resultOf(typed.events).metadata?.structuredOutput).toEqual({ answer: 42 });
+    expect(posts("[[p:schema]]").at(-1)?.textFormat).toEqual({
+      type: "json_schema",
+      strict: true,
+      name: "codex_output_schema",
+      schema: {
+        type: "object",
+        properties: { answer: { type: "number" } },
+        required: ["answer"],
+        additionalProperties: false,
+      },
+    });
+  });
+
+  it("fails with CODEX_INVALID_OUTPUT and the zod issues when the answer does not validate", async (context) => {
+    const run = await hermetic(context);
+    const { events, error } = await collect(
+      provider(run).run("[[p:invalid-output]] go", {
+        workingDirectory: run.workingDirectory,
+        outputSchema: z.object({ answer: z.string() }),
+      }),
+    );
+    expect(events.map((event) => event.type)).toEqual(["system", "assistant", "usage"]);
+    expect(error).toMatchObject({
+      code: "CODEX_INVALID_OUTPUT",
+      retryable: false,
+      details: { reason: "invalid", output: '{"answer":42}', issues: [{ path: ["answer"] }] },
+    });
+  });
+
+  it("refuses an unknown resumeThreadId before spawning", async (context) => {
+    const run = await hermetic(context);
+    const { events, error } = await collect(
+      provider(run).run("[[p:unknown]] hi", {
+        workingDirectory: run.workingDirectory,
+        resumeThreadId: "019a0000-0000-7000-8000-0000000000ff",
+      }),
+    );
+    expect(events).toEqual([]);
+    expect(error?.code).toBe("CODEX_INVALID_OPTIONS");
+    expect(error?.details.path).toEqual(["resumeThreadId"]);
+    expect(posts("[[p:unknown]]")).toEqual([]);
+  });
+
+  it("sends images as input_image; a missing image is CODEX_INVALID_OPTIONS with nothing sent", async (context) => {
+    const run = await hermetic(context);
+    const image = path.join(run.workingDirectory, "pixel.png");
+    await writeFile(image, onePixelPng());
+    const ok = await collect(
+      provider(run).run("[[p:image]] look", { workingDirectory: run.workingDirectory, images: [image] }),
+    );
+    expect(ok.error).toBeUndefined();
+    expect(posts("[[p:image]]")[0]?.inputImages).toEqual([expect.stringMatching(/^data:image\/png;base64,/)]);
+    const missing = await collect(
+      provider(run).run("[[p:image-missing]] look", {
+        workingDirectory: run.workingDirectory,
+        images: [path.join(run.workingDirectory, "missing.png")],
+      }),
+    );
+    expect(missing.error?.code).toBe("CODEX_INVALID_OPTIONS");
+    expect(missing.error?.message).toMatch(/images\.0: .*missing\.png does not exist$/);
+    expect(posts("[[p:image-missing]]")).toEqual([]);
+  });
+
+  it("sends the settings' model over CODEX_MODEL, the reasoning effort, and web search only when enabled", async (context) => {
+    const run = await hermetic(context);
+    await collect(
+      provider(run, { model: "gpt-5.4", modelReasoningEffort: "low", webSearchMode: "disabled" }).run(
+        "[[p:model]] hi",
+        { workingDirectory: run.workingDirectory },
+      ),
+    );
+    await collect(
+      provider(run, { webSearchMode: "live" }).run("[[p:search]] hi", {
+        workingDirectory: run.workingDirectory,
+      }),
+    );
+    const body = posts("[[p:model]]")[0]?.body as {
+      model: string;
+      reasoning?: { effort?: string };
+      tools: unknown[];
+    };
+    expect(run.env.CODEX_MODEL).toBe("gpt-5.5");
+    expect(body.model).toBe("gpt-5.4");
+    expect(body.reasoning?.effort).toBe("low");
+    const toolTypes = (request?: RecordedRequest) =>
+      ((request?.body as { tools?: { type: string }[] } | undefined)?.tools ?? []).map((tool) => tool.type);
+    expect(toolTypes(posts("[[p:model]]")[0])).not.toContain("web_search");
+    expect(toolTypes(posts("[[p:search]]")[0])).toContain("web_search");
+  });
+
+  it("runs with this run's MCP server: its tool reaches the API, the token reaches only the server", async (context) => {
+    const run = await hermetic(context);
+    const { events, error } = await collect(
+      provider(run).run("[[p:mcp]] use the docs", {
+        workingDirectory: run.workingDirectory,
+        mcpServers: { docs: { url: mcp.url, bearerToken: MCP_TOKEN } },
+      }),
+    );
+    expect(error).toBeUndefined();
+    const [first, second] = posts("[[p:mcp]]");
+    // 0.163 defers MCP tools behind `tool_search`, whose description lists the run's servers as sources.
+    const tools =
+      (first?.body as { tools?: { type: string; description?: string }[] } | undefined)?.tools ?? [];
+    expect(tools.find((tool) => tool.type === "tool_search")?.description).toContain("\n- docs\n");
+    // The server saw the token as a bearer header, and the tool call.
+    expect(mcp.authorizations).toContain(`Bearer ${MCP_TOKEN}`);
+    expect(mcp.calls).toEqual([expect.objectContaining({ name: "lookup", arguments: { q: "x" } })]);
+    expect(
+      events.some((event) => event.type === "tool_result" && event.metadata?.itemType === "mcp_tool_call"),
+    ).toBe(true);
+    // The agent's `env` ran, but its shell never saw the token or the variable carrying it.
+    const followUp = JSON.stringify(second?.body);
+    expect(followUp).toContain("CODEX_HOME=");
+    expect(followUp).not.toContain(MCP_TOKEN);
+    expect(followUp).not.toContain("ALPHRED_MCP_DOCS_TOKEN");
+    expect(JSON.stringify(events)).not.toContain(MCP_TOKEN);
+  });
+});
+
+interface McpServer {
+  url: string;
+  authorizations: string[];
+  calls: { name: string; arguments: unknown }[];
+  close(): Promise<void>;
+}
+
+/** A minimal streamable-HTTP MCP server on loopback with one tool, `lookup`; records what it received. */
+async function startMcpServer(): Promise<McpServer> {
+  const authorizations: string[] = [];
+  const calls: { name: string; arguments: unknown }[] = [];
+  const body = async (request: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  };
+  const server: Server = createServer(async (request, response) => {
+    authorizations.push(String(request.headers.authorization ?? ""));
+    if (request.method !== "POST") {
+      response.writeHead(405).end();
+      return;
+    }
+    const message = JSON.parse(await body(request)) as { id?: number; method: string; params?: unknown };
+    if (message.id === undefined) {
+      response.writeHead(202).end();
+      return;
+    }
+    let result: unknown;
+    if (message.method === "initialize") {
+      result = {
+        protocolVersion: (message.params as { protocolVersion?: string })?.protocolVersion ?? "2025-06-18",
+        capabilities: { tools: {} },
+        serverInfo: { name: "docs", version: "1.0.0" },
+      };
+    } else if (message.method === "tools/list") {
+      result = {
+        tools: [
+          {
+            name: "lookup",
+            description: "Looks a term up in the docs.",
+            inputSchema: { type: "object", properties: { q: { type: "string" } }, required: ["q"] },
+          },
+        ],
+      };
+    } else if (message.method === "tools/call") {
+      calls.push(message.params as { name: string; arguments: unknown });
+      result = { content: [{ type: "text", text: "docs say hello" }] };
+    } else {
+      result = {};
+    }
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify({ jsonrpc: "2.0", id: message.id, result }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    authorizations,
+    calls,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A valid 1×1 RGB PNG. */
+function onePixelPng(): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (data: Buffer) => {
+    let c = 0xffffffff;
+    for (const byte of data) c = (crcTable[(c ^ byte) & 0xff] as number) ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const bodyBytes = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const out = Buffer.alloc(bodyBytes.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    bodyBytes.copy(out, 4);
+    out.writeUInt32BE(crc(bodyBytes), bodyBytes.length + 4);
+    return out;
+  };
+  const header = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(Buffer.from([0, 255, 0, 0]))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
