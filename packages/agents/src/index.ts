@@ -70,6 +70,7 @@ export type {
   CodexConfigObject,
   CodexConfigValue,
   CodexProviderSettings,
+  PreparedRun,
   ProviderRunOptions,
   ResolvedRunOptions,
 } from "./providers/codexOptions.js";
@@ -79,11 +80,14 @@ export {
   DEFAULT_CODEX_MODEL,
   MAX_ARG_BYTES,
   MAX_CONFIG_DEPTH,
+  MAX_IMAGES,
   MAX_INPUT_CHARS,
   MAX_TIMEOUT_MS,
   parseRunOptions,
   providerRunOptionsSchema,
 } from "./providers/codexOptions.js";
+export type { JsonSchema, OutputSchema, StructuredOutputResult } from "./providers/codexOutputSchema.js";
+export { parseStructuredOutput, toStrictJsonSchema } from "./providers/codexOutputSchema.js";
 export type { SecretRedactor } from "./providers/codexRedaction.js";
 export { createSecretRedactor, MIN_SECRET_LENGTH, REDACTED } from "./providers/codexRedaction.js";
 export type { ResolvedRetryPolicy, RetryDependencies, RetryPolicy } from "./providers/codexRetry.js";
@@ -100,7 +104,19 @@ export {
   shellEnvironmentExclusions,
   withShellEnvironmentExclusions,
 } from "./providers/codexSecrets.js";
+export type { McpRunConfig, McpServers } from "./providers/codexSessionSettings.js";
+export {
+  EXEC_APPROVAL_POLICIES,
+  httpMcpServerSchema,
+  mcpServersSchema,
+  REASONING_EFFORTS,
+  SANDBOX_MODES,
+  stdioMcpServerSchema,
+  toMcpRunConfig,
+  WEB_SEARCH_MODES,
+} from "./providers/codexSessionSettings.js";
 export type { EndFacts, StopReason } from "./providers/codexSettle.js";
 export { settle } from "./providers/codexSettle.js";
+export { threadUsageFromRollout, toUsageMetadata, turnUsage } from "./providers/codexThreadUsage.js";
 export type { ParsedThreadEvent, UnknownItemEvent, UnknownThreadItem } from "./providers/codexWire.js";
 export { parseThreadEvent } from "./providers/codexWire.js";
