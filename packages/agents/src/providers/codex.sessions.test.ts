@@ -154,7 +154,7 @@ describe("outputSchema", () => {
     expect(resultOf(events).metadata?.structuredOutput).toEqual({ answer: 42, unit: null });
   });
 
-  it("accepts a plain JSON schema (the API enforced it; the value must still be JSON)", async () => {
+  it("accepts a plain JSON schema and returns the validated value", async () => {
     const schema = {
       type: "object",
       properties: { ok: { type: "boolean" } },
@@ -170,6 +170,30 @@ describe("outputSchema", () => {
     );
     expect(recorded.outputSchema).toEqual(schema);
     expect(resultOf(events).metadata?.structuredOutput).toEqual({ ok: true });
+  });
+
+  it("validates the answer against a plain JSON schema too; a schema zod cannot read is refused up front", async () => {
+    const schema = {
+      type: "object",
+      properties: { ok: { type: "boolean" } },
+      required: ["ok"],
+      additionalProperties: false,
+    };
+    const wrong = await collect(
+      provider(replay(stream('{"ok":"yes"}'))).run("p", { workingDirectory: "/r", outputSchema: schema }),
+    );
+    expect(wrong.error?.code).toBe("CODEX_INVALID_OUTPUT");
+    expect(wrong.error?.details.issues).toEqual([{ path: ["ok"], message: expect.any(String) }]);
+    const recorded = record();
+    const unreadable = await collect(
+      provider(replay(stream("{}")), recorded).run("p", {
+        workingDirectory: "/r",
+        outputSchema: { ...schema, properties: { ok: { $ref: "#/nope" } } },
+      }),
+    );
+    expect(unreadable.error?.code).toBe("CODEX_INVALID_OPTIONS");
+    expect(unreadable.error?.message).toBe("Invalid run options: outputSchema: Reference not found: #/nope");
+    expect(recorded.started).toBe(0);
   });
 
   it("fails with CODEX_INVALID_OUTPUT (not retryable) when the answer is not JSON", async () => {

@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { CodexProviderError } from "./codexError.js";
 
-// Phase 2 of issue 9 (structured output), prepared as pure functions: the provider will call
-// `toStrictJsonSchema` before spawning (its result goes to the SDK's `outputSchema`, which codex sends as
-// `text.format = {type: "json_schema", strict: true, name: "codex_output_schema", schema}`) and
-// `parseStructuredOutput` on the final agent message.
+// Structured output (issue 9): the provider calls `toStrictJsonSchema` before spawning (its result goes to the
+// SDK's `outputSchema`, which codex sends as `text.format = {type: "json_schema", strict: true, name:
+// "codex_output_schema", schema}`) and the settle point calls `parseStructuredOutput` on the final agent message.
 
 /** A JSON schema as a plain object. */
 export type JsonSchema = { [key: string]: unknown };
@@ -77,6 +76,8 @@ export function toStrictJsonSchema(schema: OutputSchema): JsonSchema {
     }
   } else if (typeof schema === "object" && schema !== null && !Array.isArray(schema)) {
     json = structuredClone(schema);
+    // The answer is validated locally too, so the schema must be one zod can read.
+    jsonSchemaValidator(json);
   } else {
     return invalidSchema("expected a zod schema or a JSON schema object");
   }
@@ -87,7 +88,16 @@ export function toStrictJsonSchema(schema: OutputSchema): JsonSchema {
   return body;
 }
 
-/** Parses the final agent message as JSON and validates it: with the zod schema when given one. */
+/** A zod validator for a plain JSON schema (zod 4's `z.fromJSONSchema`); `CODEX_INVALID_OPTIONS` if it cannot read it. */
+function jsonSchemaValidator(schema: JsonSchema): z.ZodType {
+  try {
+    return z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+  } catch (error) {
+    return invalidSchema(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Parses the final agent message as JSON and validates it against the schema (a JSON schema through zod). */
 export function parseStructuredOutput(text: string, schema: OutputSchema): StructuredOutputResult {
   let value: unknown;
   try {
@@ -99,11 +109,9 @@ export function parseStructuredOutput(text: string, schema: OutputSchema): Struc
       issues: [{ path: [], message: error instanceof Error ? error.message : String(error) }],
     };
   }
-  if (!isZodSchema(schema)) {
-    // A plain JSON schema was enforced by the API's strict mode; we only check the answer is JSON.
-    return { ok: true, value };
-  }
-  const parsed = schema.safeParse(value);
+  // The API's strict mode should have enforced the schema; a proxy or another model may not have.
+  const validator = isZodSchema(schema) ? schema : jsonSchemaValidator(schema);
+  const parsed = validator.safeParse(value);
   return parsed.success
     ? { ok: true, value: parsed.data }
     : {
