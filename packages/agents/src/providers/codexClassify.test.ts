@@ -477,6 +477,7 @@ describe("CodexProviderError", () => {
       ["CODEX_INVALID_OPTIONS", "config", false],
       ["CODEX_INVALID_EVENT", "config", false],
       ["CODEX_MISSING_RESULT", "config", false],
+      ["CODEX_INVALID_OUTPUT", "config", false],
       ["CODEX_TIMEOUT", "timeout", true],
       ["CODEX_ABORTED", "aborted", false],
       ["CODEX_RATE_LIMITED", "rate_limit", true],
