@@ -26,6 +26,7 @@ import { collect } from "./testing/harness.js";
 
 const USAGE = { inputTokens: 100, cachedInputTokens: 10, outputTokens: 7, reasoningTokens: 2 };
 const MCP_TOKEN = "mcp-e2e-bearer-token-5555555555";
+const MCP_HEADER = "team-header-value-6666666666";
 
 const CODEX_PATH_OVERRIDE = process.env.ALPHRED_CODEX_PATH?.trim() || undefined;
 const bootstrap: CodexBootstrapper | undefined = CODEX_PATH_OVERRIDE
@@ -241,7 +242,7 @@ describe.concurrent("CodexProvider sessions on the real binary", () => {
     const { events, error } = await collect(
       provider(run).run("[[p:mcp]] use the docs", {
         workingDirectory: run.workingDirectory,
-        mcpServers: { docs: { url: mcp.url, bearerToken: MCP_TOKEN } },
+        mcpServers: { docs: { url: mcp.url, bearerToken: MCP_TOKEN, headers: { "X-Team": MCP_HEADER } } },
       }),
     );
     expect(error).toBeUndefined();
@@ -252,6 +253,7 @@ describe.concurrent("CodexProvider sessions on the real binary", () => {
     expect(tools.find((tool) => tool.type === "tool_search")?.description).toContain("\n- docs\n");
     // The server saw the token as a bearer header, and the tool call.
     expect(mcp.authorizations).toContain(`Bearer ${MCP_TOKEN}`);
+    expect(mcp.teams).toContain(MCP_HEADER);
     expect(mcp.calls).toEqual([expect.objectContaining({ name: "lookup", arguments: { q: "x" } })]);
     expect(
       events.some((event) => event.type === "tool_result" && event.metadata?.itemType === "mcp_tool_call"),
@@ -261,6 +263,7 @@ describe.concurrent("CodexProvider sessions on the real binary", () => {
     expect(followUp).toContain("CODEX_HOME=");
     expect(followUp).not.toContain(MCP_TOKEN);
     expect(followUp).not.toContain("ALPHRED_MCP_DOCS_TOKEN");
+    expect(followUp).not.toContain(MCP_HEADER);
     expect(JSON.stringify(events)).not.toContain(MCP_TOKEN);
   });
 });
@@ -268,6 +271,7 @@ describe.concurrent("CodexProvider sessions on the real binary", () => {
 interface McpServer {
   url: string;
   authorizations: string[];
+  teams: string[];
   calls: { name: string; arguments: unknown }[];
   close(): Promise<void>;
 }
@@ -275,6 +279,7 @@ interface McpServer {
 /** A minimal streamable-HTTP MCP server on loopback with one tool, `lookup`; records what it received. */
 async function startMcpServer(): Promise<McpServer> {
   const authorizations: string[] = [];
+  const teams: string[] = [];
   const calls: { name: string; arguments: unknown }[] = [];
   const body = async (request: IncomingMessage) => {
     const chunks: Buffer[] = [];
@@ -283,6 +288,7 @@ async function startMcpServer(): Promise<McpServer> {
   };
   const server: Server = createServer(async (request, response) => {
     authorizations.push(String(request.headers.authorization ?? ""));
+    teams.push(String(request.headers["x-team"] ?? ""));
     if (request.method !== "POST") {
       response.writeHead(405).end();
       return;
@@ -323,6 +329,7 @@ async function startMcpServer(): Promise<McpServer> {
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     authorizations,
+    teams,
     calls,
     close: () =>
       new Promise((resolve) => {

@@ -265,7 +265,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
       });
     }
     // MCP servers of this run: config on argv, their secrets only in the child's env.
-    const mcp = toMcpRunConfig(runOptions.mcpServers ?? {});
+    const mcp = toMcpRunConfig(runOptions.mcpServers ?? {}, boot.childEnv);
     const userConfig = mergeMcpConfig(this.#settings.config ?? {}, mcp.config);
     const authJson = boot.authMode === "cli_login" ? await readAuthJson(boot.codexHome) : undefined;
     control.redactor = createSecretRedactor([

@@ -59,6 +59,32 @@ describe("session settings in the provider's schemas", () => {
 });
 
 describe("toMcpRunConfig", () => {
+  it("refuses a variable that would replace another value for codex; the same value is fine", () => {
+    const clash = (run: () => unknown) => refusal(run);
+    expect(
+      clash(() => toMcpRunConfig({ s: { command: "x", env: { PATH: "/evil" } } }, { PATH: "/usr/bin" })),
+    ).toMatchObject({
+      code: "CODEX_INVALID_OPTIONS",
+      message:
+        "Invalid run options: mcpServers.s.env.PATH: environment variable PATH is already set for codex to another value; rename it or the server",
+      details: { path: ["mcpServers", "s", "env", "PATH"], envVar: "PATH" },
+    });
+    expect(
+      clash(() =>
+        toMcpRunConfig({
+          "a-b": { url: "http://127.0.0.1:1/m", bearerToken: "t1" },
+          a_b: { url: "http://127.0.0.1:1/n", bearerToken: "t2" },
+        }),
+      )?.details.envVar,
+    ).toBe("ALPHRED_MCP_A_B_TOKEN");
+    expect(
+      toMcpRunConfig(
+        { s: { command: "x", env: { SHARED: "v" } }, t: { command: "y", env: { SHARED: "v" } } },
+        { SHARED: "v" },
+      ).env,
+    ).toEqual({ SHARED: "v" });
+  });
+
   it("maps stdio and streamable HTTP servers; secrets go to the env, referenced by name", () => {
     const out = toMcpRunConfig({
       files: {
@@ -85,7 +111,7 @@ describe("toMcpRunConfig", () => {
         "remote-docs": {
           url: "https://mcp.example.com/mcp",
           bearer_token_env_var: "ALPHRED_MCP_REMOTE_DOCS_TOKEN",
-          http_headers: { "X-Team": "a" },
+          env_http_headers: { "X-Team": "ALPHRED_MCP_REMOTE_DOCS_HEADER_0" },
           default_tools_approval_mode: "approve",
         },
       },
@@ -93,8 +119,9 @@ describe("toMcpRunConfig", () => {
     expect(out.env).toEqual({
       FILES_TOKEN: "stdio-secret-1",
       ALPHRED_MCP_REMOTE_DOCS_TOKEN: "http-secret-2",
+      ALPHRED_MCP_REMOTE_DOCS_HEADER_0: "a",
     });
-    expect(out.secrets).toEqual(["stdio-secret-1", "http-secret-2"]);
+    expect(out.secrets).toEqual(["stdio-secret-1", "http-secret-2", "a"]);
     expect(toMcpRunConfig({})).toEqual({ config: {}, env: {}, secrets: [] });
   });
 

@@ -1,5 +1,6 @@
 import type { ApprovalMode, ModelReasoningEffort, SandboxMode, WebSearchMode } from "@openai/codex-sdk";
 import { z } from "zod";
+import { CodexProviderError } from "./codexError.js";
 import type { CodexConfigObject } from "./codexOptions.js";
 
 // Issue 9 permissions and MCP servers: the enums the provider's settings schema (codexOptions) validates with,
@@ -55,7 +56,7 @@ export const stdioMcpServerSchema = z
   })
   .strict();
 
-/** A per-run MCP server over streamable HTTP. `bearerToken` is a secret and never rides on argv. */
+/** A per-run MCP server over streamable HTTP. `bearerToken` and `headers` values never ride on argv. */
 export const httpMcpServerSchema = z
   .object({
     url: z.url({ protocol: /^https?$/, error: "url must be an http(s) URL" }),
@@ -89,14 +90,31 @@ const secretVar = (server: string, key: string) =>
   `ALPHRED_MCP_${server.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_${key.toUpperCase()}`;
 
 /**
- * Maps per-run MCP servers to codex config. Secrets (stdio `env` values, HTTP `bearerToken`) go to the child's
- * environment under generated names and are referenced by name (`env_vars`, `bearer_token_env_var`), because
- * `--config` values are visible to every process on the machine through the command line.
+ * Maps per-run MCP servers to codex config. Secrets (stdio `env` values, HTTP `bearerToken` and `headers` values)
+ * go to the child's environment and are referenced by name (`env_vars`, `bearer_token_env_var`,
+ * `env_http_headers`), because `--config` values are visible to every process on the machine through the command
+ * line. A variable that would replace a different value — of `childEnv` (the codex process's own environment) or
+ * of another server — is `CODEX_INVALID_OPTIONS`: codex would silently get the wrong one.
  */
-export function toMcpRunConfig(servers: McpServers): McpRunConfig {
+export function toMcpRunConfig(
+  servers: McpServers,
+  childEnv: Readonly<Record<string, string>> = {},
+): McpRunConfig {
   const config: CodexConfigObject = {};
   const env: Record<string, string> = {};
   const secrets: string[] = [];
+  const put = (name: string, value: string, path: string[]) => {
+    const taken = env[name] ?? childEnv[name];
+    if (taken !== undefined && taken !== value) {
+      throw new CodexProviderError({
+        code: "CODEX_INVALID_OPTIONS",
+        message: `Invalid run options: ${path.join(".")}: environment variable ${name} is already set for codex to another value; rename it or the server`,
+        details: { path, envVar: name },
+      });
+    }
+    env[name] = value;
+    secrets.push(value);
+  };
   for (const [name, server] of Object.entries(servers)) {
     const common: CodexConfigObject = {
       default_tools_approval_mode: "approve",
@@ -108,9 +126,8 @@ export function toMcpRunConfig(servers: McpServers): McpRunConfig {
       const forwarded: string[] = [];
       for (const [key, value] of Object.entries(server.env ?? {})) {
         // The server sees its variable under its own name only if codex forwards it: keep the name, move the value.
-        env[key] = value;
+        put(key, value, ["mcpServers", name, "env", key]);
         forwarded.push(key);
-        secrets.push(value);
       }
       config[name] = {
         command: server.command,
@@ -121,14 +138,18 @@ export function toMcpRunConfig(servers: McpServers): McpRunConfig {
       };
     } else {
       const tokenVar = server.bearerToken ? secretVar(name, "token") : undefined;
-      if (tokenVar && server.bearerToken) {
-        env[tokenVar] = server.bearerToken;
-        secrets.push(server.bearerToken);
-      }
+      if (tokenVar && server.bearerToken)
+        put(tokenVar, server.bearerToken, ["mcpServers", name, "bearerToken"]);
+      const headerVars: CodexConfigObject = {};
+      Object.entries(server.headers ?? {}).forEach(([header, value], index) => {
+        const variable = secretVar(name, `header_${index}`);
+        put(variable, value, ["mcpServers", name, "headers", header]);
+        headerVars[header] = variable;
+      });
       config[name] = {
         url: server.url,
         ...(tokenVar ? { bearer_token_env_var: tokenVar } : {}),
-        ...(server.headers ? { http_headers: server.headers } : {}),
+        ...(Object.keys(headerVars).length > 0 ? { env_http_headers: headerVars } : {}),
         ...common,
       };
     }
