@@ -190,6 +190,25 @@ describe.concurrent("CodexProvider sessions on the real binary", () => {
     expect(posts("[[p:unknown]]")).toEqual([]);
   });
 
+  it("types the binary's own refusal when a rollout is found but codex cannot resume the thread", async (context) => {
+    const run = await hermetic(context);
+    const { events, error } = await collect(
+      provider(run, { readThreadRollout: async () => "" }).run("[[p:resume-refused]] hi", {
+        workingDirectory: run.workingDirectory,
+        resumeThreadId: "019a0000-0000-7000-8000-0000000000fe",
+      }),
+    );
+    expect(events).toEqual([]);
+    expect(error).toMatchObject({
+      code: "CODEX_INVALID_OPTIONS",
+      retryable: false,
+      details: { exitCode: 1, failureCode: "thread_not_found" },
+    });
+    expect(error?.message).toMatch(
+      /^Codex cannot resume the thread \(option `resumeThreadId`\): Error: thread\/resume: .*no rollout found for thread id 019a0000-0000-7000-8000-0000000000fe/,
+    );
+  });
+
   it("sends images as input_image; a missing image is CODEX_INVALID_OPTIONS with nothing sent", async (context) => {
     const run = await hermetic(context);
     const image = path.join(run.workingDirectory, "pixel.png");

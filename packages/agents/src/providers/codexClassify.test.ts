@@ -151,6 +151,10 @@ describe("classifyCodexFailure: every fatal message the real codex binary emits 
     ["Missing environment variable: `CODEX_API_KEY`.", auth(undefined, "missing_env_key")],
     ["Connection failed: error sending request", transport()],
     ["Failed to parse item: {not json", config("CODEX_INVALID_EVENT", "invalid_json")],
+    [
+      "Error: thread/resume: thread/resume failed: no rollout found for thread id 019a-ff (code -32600)",
+      config("CODEX_INVALID_OPTIONS", "thread_not_found"),
+    ],
   ])("%s", (message, expected) => {
     expectShape(classifyCodexFailure({ message }), expected);
   });

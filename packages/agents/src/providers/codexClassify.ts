@@ -54,6 +54,8 @@ const SPECIFIC_RULES: readonly Rule[] = [
   ],
   ["CODEX_INTERNAL_ERROR", /incomplete response returned, reason: (\w+)/i],
   ["CODEX_INVALID_OPTIONS", /input exceeds the maximum length/i, "input_too_large"],
+  // `resumeThreadId` naming a thread codex cannot load (the provider checks the rollout store first).
+  ["CODEX_INVALID_OPTIONS", /thread\/resume failed|no rollout found for thread/i, "thread_not_found"],
   ["CODEX_TIMEOUT", /idle timeout/i, "idle_timeout"],
   ["CODEX_TRANSPORT_ERROR", /waiting for network/i, "network_unreachable"],
   ["CODEX_INVALID_EVENT", /^failed to parse item:/i, "invalid_json"],
@@ -310,7 +312,9 @@ function describe({ code, details, upstream }: Decision): string {
         ? `Codex binary missing or not executable (${failureCode}${typeof path === "string" ? ` at ${path}` : ""}); reinstall dependencies (@openai/codex).`
         : `Invalid Codex configuration: ${reason}. Check the \`config\` overrides, OPENAI_BASE_URL and CODEX_HOME.`;
     case "CODEX_INVALID_OPTIONS":
-      return `Invalid Codex run options: ${reason}.`;
+      return failureCode === "thread_not_found"
+        ? `Codex cannot resume the thread (option \`resumeThreadId\`): ${reason}. Use a thread id from this CODEX_HOME.`
+        : `Invalid Codex run options: ${reason}.`;
     case "CODEX_INVALID_EVENT":
       return `Codex emitted an event the SDK could not parse: ${reason}. Report it as an SDK/CLI contract mismatch.`;
     case "CODEX_ABORTED":
