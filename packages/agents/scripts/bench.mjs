@@ -13,13 +13,8 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import {
-  CodexProvider,
-  createMapperState,
-  finishThreadEvents,
-  mapThreadEvent,
-  redactSecrets,
-} from "@alphred/agents";
+import { CodexProvider, redactSecrets } from "@alphred/agents";
+import { createMapperState, finishThreadEvents, mapThreadEvent } from "@alphred/agents/testing";
 import { createHermeticRun, startEmulator } from "@alphred/codex-emulator";
 import { Codex } from "@openai/codex-sdk";
 import {

@@ -1,8 +1,19 @@
+/**
+ * `@alphred/agents`: drive OpenAI Codex from an agent runtime.
+ *
+ * The root export is the public API: the provider and its options, the event union, the error class and the
+ * documented extension points of `CodexProviderOptions` (`bootstrap`, `createClient`). Testing seams and the
+ * event mapper live under `@alphred/agents/testing`. The committed API report (`etc/agents.api.md`) shows every
+ * change to this surface in review.
+ *
+ * @packageDocumentation
+ */
 export type {
   AgentProvider,
   AssistantEvent,
   FileChange,
   ProviderEvent,
+  ProviderEventBase,
   ProviderEventType,
   ResultEvent,
   ResultMetadata,
@@ -23,63 +34,42 @@ export type {
   CodexErrorClassification,
   CodexErrorCode,
   CodexErrorDetails,
-  FailureFacts,
+  CodexErrorDetailsInit,
+  CodexProviderErrorInit,
+  CodexProviderErrorJSON,
 } from "./providers/codexErrors.js";
 export {
   CODEX_ERROR_CODES,
   CodexProviderError,
-  classifyCodexFailure,
   createRedactor,
   redactSecrets,
 } from "./providers/codexErrors.js";
 export type {
-  MapperContext,
-  MapperState,
-  ParsedThreadEvent,
-  UnknownThreadItem,
-} from "./providers/codexEvents.js";
-export {
-  createMapperState,
-  finishThreadEvents,
-  mapThreadEvent,
-  parseThreadEvent,
-} from "./providers/codexEvents.js";
-export type {
   CodexClientFactory,
   CodexClientLike,
-  CodexIo,
+  CodexClientOptions,
   CodexThreadLike,
+  CodexThreadOptions,
+  CodexTurnInput,
+  CodexTurnOptions,
   CodexTurnStream,
-  LoginStatusOutput,
 } from "./providers/codexIo.js";
 export type {
   CodexConfigObject,
   CodexConfigValue,
   CodexProviderSettings,
   ProviderRunOptions,
-  ResolvedRunOptions,
 } from "./providers/codexOptions.js";
 export {
-  codexConfigSchema,
   codexProviderSettingsSchema,
   DEFAULT_CODEX_MODEL,
   MAX_TIMEOUT_MS,
-  parseRunOptions,
   providerRunOptionsSchema,
 } from "./providers/codexOptions.js";
 export type {
-  BootstrapDependencies,
   CodexAuthMode,
-  CodexBinary,
   CodexBootstrap,
-  CodexBootstrapErrorCode,
   CodexBootstrapper,
   CodexEnv,
 } from "./providers/codexSdkBootstrap.js";
-export {
-  bootstrapCodex,
-  CodexBootstrapError,
-  createCodexBootstrap,
-  interpretLoginStatus,
-  resolveCodexBinary,
-} from "./providers/codexSdkBootstrap.js";
+export { bootstrapCodex } from "./providers/codexSdkBootstrap.js";
