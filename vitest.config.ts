@@ -11,7 +11,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["packages/*/src/**/*.test.ts"],
+    include: ["packages/*/src/**/*.test.ts", "packages/*/bench/**/*.test.mjs"],
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,10 +1,12 @@
 /**
  * `@alphred/agents`: drive OpenAI Codex from an agent runtime.
  *
- * The root export is the public API: the provider and its options, the event union, the error class and the
- * documented extension points of `CodexProviderOptions` (`bootstrap`, `createClient`). Testing seams and the
- * event mapper live under `@alphred/agents/testing`. The committed API report (`etc/agents.api.md`) shows every
- * change to this surface in review.
+ * The root export is the public API: the provider, its run handle and options, the event union, the error class
+ * with its codes and classification table, the documented limits, and the documented extension points of
+ * `CodexProviderOptions` (`bootstrap`, `createClient`) plus the secret redactor. Testing seams and the pieces for
+ * runtimes that drive `@openai/codex-sdk` themselves (wire parser, mapper, settle, classifier, secret collection,
+ * bootstrap internals) live under `@alphred/agents/testing`. The committed API report (`etc/agents.api.md`) shows
+ * every change to this surface in review.
  *
  * @packageDocumentation
  */
@@ -28,8 +30,15 @@ export type {
   UsageEvent,
   UsageMetadata,
 } from "./provider.js";
-export type { CodexProviderOptions } from "./providers/codex.js";
-export { CodexProvider } from "./providers/codex.js";
+export type { CodexProviderOptions, CodexRun } from "./providers/codex.js";
+export { CodexProvider, FATAL_EXIT_GRACE_MS } from "./providers/codex.js";
+export type {
+  CodexAuthMode,
+  CodexBootstrap,
+  CodexBootstrapper,
+  CodexEnv,
+} from "./providers/codexBootstrap.js";
+export { bootstrapCodex } from "./providers/codexBootstrap.js";
 export type {
   CodexErrorClassification,
   CodexErrorCode,
@@ -37,13 +46,14 @@ export type {
   CodexErrorDetailsInit,
   CodexProviderErrorInit,
   CodexProviderErrorJSON,
-} from "./providers/codexErrors.js";
+  CodexTimeoutKind,
+} from "./providers/codexError.js";
 export {
+  CODEX_ERROR_CLASSIFICATION,
   CODEX_ERROR_CODES,
   CodexProviderError,
-  createRedactor,
-  redactSecrets,
-} from "./providers/codexErrors.js";
+  retryableByDefault,
+} from "./providers/codexError.js";
 export type {
   CodexClientFactory,
   CodexClientLike,
@@ -54,6 +64,7 @@ export type {
   CodexTurnOptions,
   CodexTurnStream,
 } from "./providers/codexIo.js";
+export { CODEX_OUTPUT_CAP_BYTES } from "./providers/codexMapper.js";
 export type {
   CodexConfigObject,
   CodexConfigValue,
@@ -63,13 +74,11 @@ export type {
 export {
   codexProviderSettingsSchema,
   DEFAULT_CODEX_MODEL,
+  MAX_ARG_BYTES,
+  MAX_CONFIG_DEPTH,
+  MAX_INPUT_CHARS,
   MAX_TIMEOUT_MS,
   providerRunOptionsSchema,
 } from "./providers/codexOptions.js";
-export type {
-  CodexAuthMode,
-  CodexBootstrap,
-  CodexBootstrapper,
-  CodexEnv,
-} from "./providers/codexSdkBootstrap.js";
-export { bootstrapCodex } from "./providers/codexSdkBootstrap.js";
+export type { SecretRedactor } from "./providers/codexRedaction.js";
+export { createSecretRedactor, MIN_SECRET_LENGTH, REDACTED } from "./providers/codexRedaction.js";

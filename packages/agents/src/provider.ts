@@ -58,8 +58,10 @@ export type ToolItemDetails =
       status: string;
       /** Exit code once finished; `null` while running. */
       exitCode: number | null;
-      /** Combined stdout and stderr so far. */
+      /** Combined stdout and stderr so far (head and tail only when `maxToolOutputChars` cut it). */
       output: string;
+      /** True when codex itself cut the output at its 1 MiB cap (codex adds no marker). */
+      truncated: boolean;
     }
   | {
       /** A patch applied by the agent. */

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -14,10 +14,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProviderEvent, ToolEventMetadata } from "../provider.js";
 import { CodexProvider, type CodexProviderOptions } from "./codex.js";
-import { CodexProviderError } from "./codexErrors.js";
+import { resolveCodexBinary } from "./codexBinary.js";
+import { bootstrapCodex, type CodexBootstrapper } from "./codexBootstrap.js";
+import { CodexProviderError } from "./codexError.js";
 import { realCodexIo } from "./codexIo.js";
+import { CODEX_OUTPUT_CAP_BYTES } from "./codexMapper.js";
 import type { CodexConfigObject } from "./codexOptions.js";
-import { bootstrapCodex, type CodexBootstrapper, resolveCodexBinary } from "./codexSdkBootstrap.js";
+import { codexProcessesUsing, collect } from "./testing/harness.js";
 
 // End-to-end tier: the real `codex` binary from @openai/codex, spawned by the real SDK through
 // CodexProvider, against the loopback Responses API emulator. Every case runs concurrently.
@@ -78,6 +81,10 @@ const TURNS: Record<string, Turn> = {
     { items: [{ type: "mcp", server: "echo", tool: "echo", arguments: { text: "ping" } }] },
     { items: [{ type: "mcp", server: "echo", tool: "fail", arguments: {} }] },
     { items: [msg("used mcp")] },
+  ),
+  "exec-big": turn(
+    { items: [{ type: "exec", cmd: "head -c 3000000 /dev/zero | tr '\\0' a" }] },
+    { items: [msg("printed a lot")] },
   ),
   "two-messages": turn({ items: [msg("first message"), msg("second message")] }),
   malformed: turn({ fault: "malformed", items: [msg("survived garbage")] }),
@@ -159,7 +166,10 @@ interface CaseOptions {
   server?: () => Emulator;
   config?: CodexProviderOptions["config"];
   env?: (run: HermeticRun) => Record<string, string | undefined>;
-  timeout?: number;
+  /** The run's `timeout`; `null` runs without one (default 45 s). */
+  timeout?: number | null;
+  /** The run's `idleTimeout`. */
+  idleTimeout?: number;
   idleTimeoutMs?: number;
   envKey?: string;
   /** Cancels the run through the `signal` option after this many ms. */
@@ -175,6 +185,8 @@ interface CaseResult {
   error?: CodexProviderError;
   run: HermeticRun;
   files: string[];
+  /** Milliseconds from the first `next()` to the end of the run. */
+  elapsedMs: number;
 }
 
 async function runCase(name: string, options: CaseOptions = {}): Promise<CaseResult> {
@@ -182,6 +194,7 @@ async function runCase(name: string, options: CaseOptions = {}): Promise<CaseRes
   const run = await createHermeticRun({ baseUrl: server.baseUrl });
   const events: ProviderEvent[] = [];
   let error: CodexProviderError | undefined;
+  const started = Date.now();
   try {
     const custom =
       options.mode === "custom"
@@ -198,7 +211,8 @@ async function runCase(name: string, options: CaseOptions = {}): Promise<CaseRes
     });
     for await (const event of provider.run(`[[e2e:${name}]] please help`, {
       workingDirectory: run.workingDirectory,
-      timeout: options.timeout ?? 45_000,
+      ...(options.timeout === null ? {} : { timeout: options.timeout ?? 45_000 }),
+      ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
       ...(options.abortAfterMs !== undefined ? { signal: abortAfter(options.abortAfterMs) } : {}),
     })) {
       events.push(event);
@@ -207,9 +221,10 @@ async function runCase(name: string, options: CaseOptions = {}): Promise<CaseRes
     if (!CodexProviderError.isInstance(caught)) throw caught;
     error = caught;
   }
+  const elapsedMs = Date.now() - started;
   const files = await readdir(run.workingDirectory, { recursive: true });
   await run.cleanup();
-  return { events, error, run, files: files.filter((file) => !file.startsWith(".git")) };
+  return { events, error, run, elapsedMs, files: files.filter((file) => !file.startsWith(".git")) };
 }
 
 function types(events: ProviderEvent[]): string[] {
@@ -270,6 +285,16 @@ describe.concurrent("CodexProvider + real codex binary + emulator: success paths
       itemId: use?.itemId,
     });
     expect(done?.itemType === "command_execution" && done.output).toContain("out");
+  });
+
+  it("marks a command output codex cut at its cap as truncated", async () => {
+    const result = await runCase("exec-big", { mode: "custom" });
+    expectSuccess(result, "printed a lot");
+    const [done] = toolMeta(result.events, "tool_result");
+    expect(done).toMatchObject({ itemType: "command_execution", truncated: true });
+    const output = done?.itemType === "command_execution" ? done.output : "";
+    expect(output.length).toBeLessThan(3_000_000);
+    expect(Buffer.byteLength(output)).toBeGreaterThanOrEqual(CODEX_OUTPUT_CAP_BYTES);
   });
 
   it("runs a command that exits 3 and reports the exit code", async () => {
@@ -419,10 +444,19 @@ interface FailureCase {
   retryable: boolean;
   statusCode?: number;
   failureCode?: string;
+  /** Upper bound on the time to failure. */
+  withinMs?: number;
+  /** Which of the run's deadlines fired. */
+  timeoutKind?: "total" | "idle";
+  /** `details.retryAfterMs`; `null` asserts it is absent. */
+  retryAfterMs?: number | null;
 }
 
+/** Cases that fail before codex starts: they carry no exit code or stderr. */
+const BEFORE_SPAWN = new Set(["no-login", "missing-binary"]);
+
 const FAILURES: FailureCase[] = [
-  { name: "http-401", code: "CODEX_AUTH_ERROR", retryable: false, statusCode: 401 },
+  { name: "http-401", code: "CODEX_AUTH_ERROR", retryable: false, statusCode: 401, withinMs: 3000 },
   {
     name: "http-401",
     options: { mode: "custom" },
@@ -450,6 +484,8 @@ const FAILURES: FailureCase[] = [
     code: "CODEX_RATE_LIMITED",
     retryable: true,
     statusCode: 429,
+    // codex 0.163 drops the server's Retry-After header and hint text: nothing to observe but the code.
+    retryAfterMs: null,
   },
   {
     name: "quota",
@@ -507,9 +543,31 @@ const FAILURES: FailureCase[] = [
   {
     name: "hang",
     options: { mode: "custom", abortAfterMs: 1500 },
+    code: "CODEX_ABORTED",
+    retryable: false,
+    failureCode: "aborted",
+  },
+  {
+    name: "hang",
+    options: { idleTimeout: 1500, timeout: null },
     code: "CODEX_TIMEOUT",
     retryable: true,
-    failureCode: "aborted",
+    failureCode: "timeout",
+    timeoutKind: "idle",
+  },
+  {
+    name: "dead-server",
+    options: { server: () => deadServer, timeout: null },
+    code: "CODEX_TRANSPORT_ERROR",
+    retryable: true,
+    withinMs: 30_000,
+  },
+  {
+    name: "dead-server",
+    options: { server: () => deadServer },
+    code: "CODEX_TRANSPORT_ERROR",
+    retryable: true,
+    withinMs: 30_000,
   },
   {
     name: "rate-hint",
@@ -517,6 +575,7 @@ const FAILURES: FailureCase[] = [
     code: "CODEX_RATE_LIMITED",
     retryable: true,
     failureCode: "rate_limit_exceeded",
+    retryAfterMs: 1500,
   },
   {
     name: "dead-server",
@@ -550,13 +609,31 @@ const FAILURES: FailureCase[] = [
 describe.concurrent("CodexProvider + real codex binary + emulator: failure paths", () => {
   it.each(FAILURES)(
     "$name ($options.mode) fails with $code $failureCode",
-    async ({ name, options, code, retryable, statusCode, failureCode }) => {
+    async ({
+      name,
+      options,
+      code,
+      retryable,
+      statusCode,
+      failureCode,
+      withinMs,
+      timeoutKind,
+      retryAfterMs,
+    }) => {
       const result = await runCase(name, options);
       expect(result.error, `events: ${JSON.stringify(types(result.events))}`).toBeDefined();
       const error = result.error as CodexProviderError;
       expect({ code: error.code, retryable: error.retryable }).toEqual({ code, retryable });
       if (statusCode !== undefined) expect(error.details.statusCode).toBe(statusCode);
       if (failureCode !== undefined) expect(error.details.failureCode).toBe(failureCode);
+      if (withinMs !== undefined) expect(result.elapsedMs).toBeLessThan(withinMs);
+      if (timeoutKind !== undefined) expect(error.details.timeoutKind).toBe(timeoutKind);
+      if (retryAfterMs !== undefined) expect(error.details.retryAfterMs).toBe(retryAfterMs ?? undefined);
+      if (!BEFORE_SPAWN.has(name)) {
+        // Every failure of a started codex says how it ended and carries its stderr (empty when killed).
+        expect(error.details.exitCode ?? error.details.signal).toBeDefined();
+        expect(typeof error.details.stderr).toBe("string");
+      }
       expect(types(result.events)).not.toContain("result");
       const key = result.run.env.CODEX_API_KEY as string;
       expect(error.message).not.toContain(key);
@@ -593,32 +670,43 @@ function codexLogin(run: HermeticRun, key: string): Promise<void> {
   });
 }
 
-/** PIDs of live codex processes whose environment names this CODEX_HOME (Linux /proc; [] elsewhere). */
-async function codexProcessesUsing(codexHome: string): Promise<number[]> {
-  if (process.platform !== "linux") return [];
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const found: number[] = [];
-    for (const entry of await readdir("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const environ = await readFile(`/proc/${entry}/environ`, "latin1");
-        const stat = await readFile(`/proc/${entry}/stat`, "latin1");
-        if (environ.includes(`CODEX_HOME=${codexHome}\0`) && !/\) Z /.test(stat)) found.push(Number(entry));
-      } catch {
-        // The process ended while we looked.
-      }
+describe.concurrent("CodexProvider + real codex binary: the run handle cannot hang", () => {
+  it("an already-aborted signal fails with CODEX_ABORTED and spawns nothing", async () => {
+    const run = await createHermeticRun({ baseUrl: emulator.baseUrl });
+    try {
+      const provider = new CodexProvider({ env: run.env });
+      const reason = new Error("cancelled before start");
+      const { error } = await collect(
+        provider.run("[[e2e:message]] never sent", {
+          workingDirectory: run.workingDirectory,
+          signal: AbortSignal.abort(reason),
+        }),
+      );
+      expect(error?.code).toBe("CODEX_ABORTED");
+      expect(error?.cause).toBe(reason);
+      expect(emulator.requests.some((request) => request.prompt.includes("never sent"))).toBe(false);
+      expect(await codexProcessesUsing(run.codexHome)).toEqual([]);
+    } finally {
+      await run.cleanup();
     }
-    if (found.length === 0) return found;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return codexProcessesUsing.lastFound(codexHome);
-}
-codexProcessesUsing.lastFound = async (codexHome: string): Promise<number[]> => {
-  const found: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const environ = await readFile(`/proc/${entry}/environ`, "latin1").catch(() => "");
-    if (environ.includes(`CODEX_HOME=${codexHome}\0`)) found.push(Number(entry));
-  }
-  return found;
-};
+  });
+
+  it("return() while next() waits on a hung server kills codex at once and settles that next()", async () => {
+    const run = await createHermeticRun({ baseUrl: emulator.baseUrl });
+    try {
+      const provider = new CodexProvider({ env: run.env });
+      const handle = provider.run("[[e2e:hang]] wait", { workingDirectory: run.workingDirectory });
+      expect((await handle.next()).value?.type).toBe("system");
+      const pending = handle.next();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const started = Date.now();
+      await handle.return();
+      await expect(pending).resolves.toEqual({ done: true, value: undefined });
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeLessThan(2000);
+      expect(await codexProcessesUsing(run.codexHome)).toEqual([]);
+    } finally {
+      await run.cleanup();
+    }
+  });
+});

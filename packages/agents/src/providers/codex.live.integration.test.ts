@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ProviderEvent } from "../provider.js";
 import { CodexProvider } from "./codex.js";
-import { CodexProviderError } from "./codexErrors.js";
+import { CodexProviderError } from "./codexError.js";
 
 // Opt-in: needs real credentials (CODEX_API_KEY, OPENAI_API_KEY or `codex login`) and network access.
 const live = process.env.CODEX_LIVE_SMOKE === "1";

@@ -1,10 +1,20 @@
-import type { CodexOptions, Input, ThreadEvent, ThreadOptions, TurnOptions } from "@openai/codex-sdk";
+import type { ThreadEvent } from "@openai/codex-sdk";
 import { describe, expect, it } from "vitest";
-import type { ProviderEvent } from "../provider.js";
-import { CodexProvider } from "./codex.js";
-import { CodexProviderError } from "./codexErrors.js";
-import type { CodexClientLike, CodexTurnStream } from "./codexIo.js";
-import type { CodexBootstrap, CodexBootstrapper } from "./codexSdkBootstrap.js";
+import { CodexProvider, type CodexProviderOptions, FATAL_EXIT_GRACE_MS } from "./codex.js";
+import type { CodexBootstrap, CodexBootstrapper } from "./codexBootstrap.js";
+import { CodexProviderError } from "./codexError.js";
+import {
+  codexProcessesUsing,
+  collect,
+  fakeBoot,
+  fakeClient,
+  type Recorded,
+  record,
+  replay,
+  replayThenHang,
+  type Script,
+  types,
+} from "./testing/harness.js";
 
 const KEY = "sk-provider-test-key-abcdef123456";
 const usage = {
@@ -21,75 +31,11 @@ const okStream: ThreadEvent[] = [
   { type: "turn.completed", usage },
 ];
 
-const boot: CodexBootstrap = {
-  authMode: "api_key",
-  apiKey: KEY,
-  apiKeySource: "CODEX_API_KEY",
-  model: "gpt-5.5",
-  baseUrl: "http://127.0.0.1:1/v1",
-  codexHome: "/tmp/ch",
-  codexPath: "/bin/codex",
-  childEnv: { PATH: "/usr/bin", CODEX_HOME: "/tmp/ch" },
-};
+const boot: CodexBootstrap = fakeBoot(KEY);
 
-interface Recorded {
-  clientOptions?: CodexOptions;
-  threadOptions?: ThreadOptions;
-  input?: Input;
-  signal?: AbortSignal;
-  returned: boolean;
-}
+const hangAfterStart = replayThenHang([okStream[0]]);
 
-type Script = (signal: AbortSignal) => AsyncGenerator<ThreadEvent>;
-
-function fakeClient(script: Script, recorded: Recorded): (options: CodexOptions) => CodexClientLike {
-  return (clientOptions) => {
-    recorded.clientOptions = clientOptions;
-    return {
-      startThread: (threadOptions) => {
-        recorded.threadOptions = threadOptions;
-        return {
-          runStreamed: async (input: Input, turnOptions?: TurnOptions): Promise<CodexTurnStream> => {
-            recorded.input = input;
-            recorded.signal = turnOptions?.signal;
-            const inner = script(turnOptions?.signal as AbortSignal);
-            async function* events(): AsyncGenerator<ThreadEvent> {
-              try {
-                yield* inner;
-              } finally {
-                recorded.returned = true;
-              }
-            }
-            return { events: events() };
-          },
-        };
-      },
-    };
-  };
-}
-
-function fromArray(events: unknown[], end?: Error): Script {
-  return async function* () {
-    for (const event of events) yield event as ThreadEvent;
-    if (end) throw end;
-  };
-}
-
-/** Yields `thread.started`, then stays silent until the run's signal aborts (as the SDK does on abort). */
-const hangAfterStart: Script = async function* (signal) {
-  yield okStream[0] as ThreadEvent;
-  await new Promise((_resolve, reject) =>
-    signal.addEventListener("abort", () =>
-      reject(new DOMException("The operation was aborted", "AbortError")),
-    ),
-  );
-};
-
-function provider(
-  script: Script,
-  recorded: Recorded = { returned: false },
-  extra: Partial<ConstructorParameters<typeof CodexProvider>[0]> = {},
-) {
+function provider(script: Script, recorded: Recorded = record(), extra: Partial<CodexProviderOptions> = {}) {
   const bootstrap: CodexBootstrapper = async () => boot;
   return new CodexProvider({
     env: { CODEX_API_KEY: KEY },
@@ -100,30 +46,17 @@ function provider(
   });
 }
 
-async function collect(
-  iterable: AsyncIterable<ProviderEvent>,
-): Promise<{ events: ProviderEvent[]; error?: CodexProviderError }> {
-  const events: ProviderEvent[] = [];
-  try {
-    for await (const event of iterable) events.push(event);
-    return { events };
-  } catch (error) {
-    if (!CodexProviderError.isInstance(error)) throw error;
-    return { events, error };
-  }
-}
-
 describe("CodexProvider", () => {
   it("passes resolved auth, model, sandbox and prompt pieces to the SDK", async () => {
-    const recorded: Recorded = { returned: false };
-    const codex = provider(fromArray(okStream), recorded, {
+    const recorded: Recorded = record();
+    const codex = provider(replay(okStream), recorded, {
       config: { mcp_servers: { docs: { command: "node" } } },
     });
     const { events, error } = await collect(
       codex.run("fix the bug", {
         workingDirectory: "/repo",
         systemPrompt: " be terse ",
-        context: ["ctx", 3],
+        context: ["ctx"],
       }),
     );
     expect(error).toBeUndefined();
@@ -134,7 +67,11 @@ describe("CodexProvider", () => {
       env: boot.childEnv,
       apiKey: KEY,
       baseUrl: "http://127.0.0.1:1/v1",
-      config: { mcp_servers: { docs: { command: "node" } }, developer_instructions: "be terse" },
+      config: {
+        mcp_servers: { docs: { command: "node" } },
+        shell_environment_policy: { exclude: ["CODEX_API_KEY", "OPENAI_API_KEY"] },
+        developer_instructions: "be terse",
+      },
     });
     expect(recorded.threadOptions).toEqual({
       model: "gpt-5.5",
@@ -151,8 +88,8 @@ describe("CodexProvider", () => {
     expect(recorded.signal?.aborted).toBe(true);
   });
 
-  it("omits optional client options in CLI-login mode and passes reasoning effort", async () => {
-    const recorded: Recorded = { returned: false };
+  it("omits optional client options in CLI-login mode with inheritSecretsInShell and passes reasoning effort", async () => {
+    const recorded: Recorded = record();
     const bootstrap: CodexBootstrapper = async () => ({
       ...boot,
       authMode: "cli_login",
@@ -162,9 +99,10 @@ describe("CodexProvider", () => {
     const codex = new CodexProvider({
       env: {},
       bootstrap,
-      createClient: fakeClient(fromArray(okStream), recorded),
+      createClient: fakeClient(replay(okStream), recorded),
       isDirectory: () => true,
       modelReasoningEffort: "low",
+      inheritSecretsInShell: true,
     });
     await collect(codex.run("x", { workingDirectory: "/repo" }));
     expect(recorded.clientOptions).toEqual({ codexPathOverride: "/bin/codex", env: boot.childEnv });
@@ -177,8 +115,8 @@ describe("CodexProvider", () => {
     ["missing options", "x", undefined as unknown as { workingDirectory: string }, "workingDirectory"],
     ["a bad timeout", "x", { workingDirectory: "/repo", timeout: -1 }, "timeout"],
   ])("rejects %s with CODEX_INVALID_OPTIONS before starting codex", async (_name, prompt, options, field) => {
-    const recorded: Recorded = { returned: false };
-    const { error } = await collect(provider(fromArray(okStream), recorded).run(prompt, options));
+    const recorded: Recorded = record();
+    const { error } = await collect(provider(replay(okStream), recorded).run(prompt, options));
     expect(error?.code).toBe("CODEX_INVALID_OPTIONS");
     expect(error?.message).toContain(field);
     expect(recorded.clientOptions).toBeUndefined();
@@ -186,7 +124,7 @@ describe("CodexProvider", () => {
 
   it("rejects a working directory that does not exist", async () => {
     const { error } = await collect(
-      provider(fromArray(okStream), undefined, { isDirectory: () => false }).run("x", {
+      provider(replay(okStream), undefined, { isDirectory: () => false }).run("x", {
         workingDirectory: "/nope",
       }),
     );
@@ -203,7 +141,7 @@ describe("CodexProvider", () => {
     const codex = new CodexProvider({
       env: {},
       bootstrap: async () => Promise.reject(failure),
-      createClient: fakeClient(fromArray(okStream), { returned: false }),
+      createClient: fakeClient(replay(okStream), record()),
       isDirectory: () => true,
     });
     const { error } = await collect(codex.run("x", { workingDirectory: "/repo" }));
@@ -214,7 +152,7 @@ describe("CodexProvider", () => {
     const message = `unexpected status 401 Unauthorized: Incorrect API key provided: ${KEY}, url: http://127.0.0.1:1/v1/responses`;
     const sdkError = new Error(`Codex Exec exited with code 1: Error: ${message}\n`);
     const { events, error } = await collect(
-      provider(fromArray([okStream[0], { type: "error", message }], sdkError)).run("x", {
+      provider(replay([okStream[0], { type: "error", message }], sdkError)).run("x", {
         workingDirectory: "/repo",
       }),
     );
@@ -228,7 +166,7 @@ describe("CodexProvider", () => {
   });
 
   it("turns a timeout into CODEX_TIMEOUT and tears the turn down", async () => {
-    const recorded: Recorded = { returned: false };
+    const recorded: Recorded = record();
     const { events, error } = await collect(
       provider(hangAfterStart, recorded).run("x", { workingDirectory: "/repo", timeout: 30 }),
     );
@@ -236,33 +174,37 @@ describe("CodexProvider", () => {
     expect(error?.code).toBe("CODEX_TIMEOUT");
     expect(error?.retryable).toBe(true);
     expect(error?.message).toContain("30");
+    expect(error?.details.timeoutKind).toBe("total");
     expect(recorded.returned).toBe(true);
   });
 
   it("lets the caller cancel a silent run with an AbortSignal", async () => {
-    const recorded: Recorded = { returned: false };
+    const recorded: Recorded = record();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
     const { events, error } = await collect(
       provider(hangAfterStart, recorded).run("x", { workingDirectory: "/repo", signal: controller.signal }),
     );
     expect(events.map((event) => event.type)).toEqual(["system"]);
-    expect(error?.code).toBe("CODEX_TIMEOUT");
-    expect(error?.details.failureCode).toBe("aborted");
+    expect(error?.code).toBe("CODEX_ABORTED");
+    expect(error?.retryable).toBe(false);
+    expect(error?.details.classification).toBe("aborted");
+    expect(error?.cause).toBe(controller.signal.reason);
+    expect(error?.details.signal).toBe("SIGTERM");
     expect(recorded.returned).toBe(true);
   });
 
   it("rejects a signal that is not an AbortSignal", async () => {
     const { error } = await collect(
-      provider(fromArray(okStream)).run("x", { workingDirectory: "/repo", signal: {} as AbortSignal }),
+      provider(replay(okStream)).run("x", { workingDirectory: "/repo", signal: {} as AbortSignal }),
     );
     expect(error?.code).toBe("CODEX_INVALID_OPTIONS");
     expect(error?.details.path).toEqual(["signal"]);
   });
 
   it("aborts the child when the consumer breaks early", async () => {
-    const recorded: Recorded = { returned: false };
-    const codex = provider(fromArray([...okStream]), recorded);
+    const recorded: Recorded = record();
+    const codex = provider(replay([...okStream]), recorded);
     for await (const event of codex.run("x", { workingDirectory: "/repo" })) {
       expect(event.type).toBe("system");
       break;
@@ -273,7 +215,7 @@ describe("CodexProvider", () => {
 
   it("fails an SDK parse failure as CODEX_INVALID_EVENT", async () => {
     const { error } = await collect(
-      provider(fromArray([okStream[0]], new Error("Failed to parse item: {oops"))).run("x", {
+      provider(replay([okStream[0]], new Error("Failed to parse item: {oops"))).run("x", {
         workingDirectory: "/repo",
       }),
     );
@@ -282,11 +224,245 @@ describe("CodexProvider", () => {
 
   it("fails when the process dies after a clean turn.completed but before exit", async () => {
     const { events, error } = await collect(
-      provider(fromArray(okStream, new Error("Codex Exec exited with signal SIGKILL: "))).run("x", {
+      provider(replay(okStream, new Error("Codex Exec exited with signal SIGKILL: "))).run("x", {
         workingDirectory: "/repo",
       }),
     );
     expect(events.map((event) => event.type)).toEqual(["system", "assistant", "usage"]);
     expect(error?.details.signal).toBe("SIGKILL");
+  });
+
+  it("reports an already-aborted signal as CODEX_ABORTED without spawning", async () => {
+    const recorded = record();
+    const reason = new Error("user cancelled");
+    const { error } = await collect(
+      provider(replay(okStream), recorded).run("x", {
+        workingDirectory: "/repo",
+        signal: AbortSignal.abort(reason),
+      }),
+    );
+    expect(error?.code).toBe("CODEX_ABORTED");
+    expect(error?.cause).toBe(reason);
+    expect(recorded.started).toBe(0);
+  });
+
+  it("ends a silent run after idleTimeout with timeoutKind idle", async () => {
+    const { events, error } = await collect(
+      provider(hangAfterStart).run("x", { workingDirectory: "/repo", idleTimeout: 40 }),
+    );
+    expect(types(events)).toEqual(["system"]);
+    expect(error?.code).toBe("CODEX_TIMEOUT");
+    expect(error?.details).toMatchObject({
+      timeoutKind: "idle",
+      timeoutMs: 40,
+      signal: "SIGTERM",
+      stderr: "",
+    });
+    expect(error?.message).toContain("idleTimeout");
+  });
+
+  it("does not count the consumer's time against idleTimeout", async () => {
+    const slowConsumer = provider(replay(okStream)).run("x", { workingDirectory: "/repo", idleTimeout: 30 });
+    const seen: string[] = [];
+    for await (const event of slowConsumer) {
+      seen.push(event.type);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(seen.at(-1)).toBe("result");
+  });
+
+  it("return() with a pending next() kills the child at once and settles that next()", async () => {
+    const recorded = record();
+    const run = provider(hangAfterStart, recorded).run("x", { workingDirectory: "/repo" });
+    expect((await run.next()).value?.type).toBe("system");
+    const pending = run.next();
+    const started = Date.now();
+    await expect(run.return()).resolves.toEqual({ done: true, value: undefined });
+    await expect(pending).resolves.toEqual({ done: true, value: undefined });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(recorded.signal?.aborted).toBe(true);
+    expect(recorded.returned).toBe(true);
+    await expect(run.next()).resolves.toEqual({ done: true, value: undefined });
+  });
+
+  it("throw(err) tears down and rethrows the caller's error unchanged", async () => {
+    const recorded = record();
+    const run = provider(hangAfterStart, recorded).run("x", { workingDirectory: "/repo" });
+    await run.next();
+    const mine = new TypeError("consumer bug");
+    await expect(run.throw(mine)).rejects.toBe(mine);
+    expect(recorded.signal?.aborted).toBe(true);
+  });
+
+  it("supports await using: disposal kills the child", async () => {
+    const recorded = record();
+    {
+      await using run = provider(hangAfterStart, recorded).run("x", { workingDirectory: "/repo" });
+      expect((await run.next()).done).toBe(false);
+      expect(run[Symbol.asyncIterator]()).toBe(run);
+    }
+    expect(recorded.signal?.aborted).toBe(true);
+    expect(recorded.returned).toBe(true);
+  });
+
+  it("return() before the first next() spawns nothing", async () => {
+    const recorded = record();
+    const run = provider(replay(okStream), recorded).run("x", { workingDirectory: "/repo" });
+    await run.return();
+    await expect(run.next()).resolves.toEqual({ done: true, value: undefined });
+    expect(recorded.started).toBe(0);
+  });
+
+  it("return() during the bootstrap stops before spawning", async () => {
+    const recorded = record();
+    let release: (value: CodexBootstrap) => void = () => undefined;
+    const codex = provider(replay(okStream), recorded, {
+      bootstrap: () => new Promise<CodexBootstrap>((resolve) => (release = resolve)),
+    });
+    const run = codex.run("x", { workingDirectory: "/repo" });
+    const pending = run.next();
+    const closing = run.return();
+    release(boot);
+    await expect(pending).resolves.toEqual({ done: true, value: undefined });
+    await closing;
+    expect(recorded.started).toBe(0);
+  });
+
+  it("fails fast on a retry notice whose reason is a 401, and can be told not to", async () => {
+    const notice = (n: number) => ({
+      type: "error",
+      message: `Reconnecting... ${n}/5 (unexpected status 401 Unauthorized: bad key ${KEY}, url: http://x/v1/responses)`,
+    });
+    const script = replayThenHang([okStream[0], notice(1)]);
+    const { events, error } = await collect(provider(script).run("x", { workingDirectory: "/repo" }));
+    expect(types(events)).toEqual(["system", "system"]);
+    expect(error?.code).toBe("CODEX_AUTH_ERROR");
+    expect(error?.details).toMatchObject({ statusCode: 401, signal: "SIGTERM", stderr: "" });
+    expect(JSON.stringify(error)).not.toContain(KEY);
+    expect(JSON.stringify(events)).not.toContain(KEY);
+
+    const patient = await collect(
+      provider(replayThenHang([okStream[0], notice(1)]), record(), { failFastReconnects: false }).run("x", {
+        workingDirectory: "/repo",
+        timeout: 60,
+      }),
+    );
+    expect(patient.error?.code).toBe("CODEX_TIMEOUT");
+  });
+
+  it("ends a run whose codex waits for the network with CODEX_TRANSPORT_ERROR", async () => {
+    const script = replayThenHang([
+      okStream[0],
+      {
+        type: "error",
+        message: "Reconnecting... 5/5 (stream disconnected before completion: error sending request)",
+      },
+      { type: "error", message: "Reconnecting... waiting for network (error sending request for url)" },
+    ]);
+    const { error } = await collect(provider(script).run("x", { workingDirectory: "/repo" }));
+    expect(error?.code).toBe("CODEX_TRANSPORT_ERROR");
+    expect(error?.retryable).toBe(true);
+  });
+
+  it("keeps reading after a fatal error until codex exits, then classifies once with exit code and stderr", async () => {
+    const message = "stream disconnected before completion: stream closed before response.completed";
+    const exit = new Error(`Codex Exec exited with code 1: Error: ${message}\n`);
+    const { error } = await collect(
+      provider(
+        replay([okStream[0], { type: "error", message }, { type: "turn.failed", error: { message } }], exit),
+      ).run("x", { workingDirectory: "/repo" }),
+    );
+    expect(error?.code).toBe("CODEX_TRANSPORT_ERROR");
+    expect(error?.details).toMatchObject({ exitCode: 1, stderr: `Error: ${message}` });
+    expect(error?.cause).toBe(exit);
+  });
+
+  it("kills a codex that reported a fatal error but does not exit, after the grace period", async () => {
+    const message = "Quota exceeded. Check your plan and billing details.";
+    const started = Date.now();
+    const { error } = await collect(
+      provider(replayThenHang([okStream[0], { type: "turn.failed", error: { message } }])).run("x", {
+        workingDirectory: "/repo",
+      }),
+    );
+    expect(error?.code).toBe("CODEX_RATE_LIMITED");
+    expect(error?.details.signal).toBe("SIGTERM");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(FATAL_EXIT_GRACE_MS - 50);
+  }, 10_000);
+
+  it("stops codex at a malformed event and reports CODEX_INVALID_EVENT", async () => {
+    const recorded = record();
+    const { events, error } = await collect(
+      provider(replayThenHang([okStream[0], { type: "item.completed", item: { id: 1 } }]), recorded).run(
+        "x",
+        {
+          workingDirectory: "/repo",
+        },
+      ),
+    );
+    expect(types(events)).toEqual(["system"]);
+    expect(error?.code).toBe("CODEX_INVALID_EVENT");
+    expect(error?.details.eventIndex).toBe(1);
+    expect(recorded.signal?.aborted).toBe(true);
+  });
+
+  it("fails with CODEX_MISSING_RESULT when codex exits 0 without turn.completed", async () => {
+    const { error } = await collect(provider(replay([okStream[0]])).run("x", { workingDirectory: "/repo" }));
+    expect(error?.code).toBe("CODEX_MISSING_RESULT");
+    expect(error?.details).toMatchObject({ exitCode: 0, eventCount: 1 });
+  });
+
+  it("classifies a client that throws before streaming", async () => {
+    const codex = provider(replay(okStream), record(), {
+      createClient: () => {
+        throw Object.assign(new Error("spawn /bin/codex ENOENT"), {
+          code: "ENOENT",
+          syscall: "spawn /bin/codex",
+        });
+      },
+    });
+    const { error } = await collect(codex.run("x", { workingDirectory: "/repo" }));
+    expect(error?.code).toBe("CODEX_INVALID_CONFIG");
+  });
+
+  it("resolves a relative working directory to an absolute path", async () => {
+    const recorded = record();
+    await collect(provider(replay(okStream), recorded).run("x", { workingDirectory: "--version" }));
+    expect(recorded.threadOptions?.workingDirectory).toBe(`${process.cwd()}/--version`);
+  });
+
+  it("caps tool output an event carries when maxToolOutputChars is set", async () => {
+    const output = `${"a".repeat(500)}${"z".repeat(500)}`;
+    const item = {
+      id: "c1",
+      type: "command_execution",
+      command: "cat",
+      aggregated_output: output,
+      exit_code: 0,
+      status: "completed",
+    };
+    const { events } = await collect(
+      provider(replay([okStream[0], { type: "item.completed", item }, ...okStream.slice(2)]), record(), {
+        maxToolOutputChars: 100,
+      }).run("x", { workingDirectory: "/repo" }),
+    );
+    const result = events.find((event) => event.type === "tool_result");
+    expect(result?.content).toMatch(/^a{50}\n…\[900 characters omitted\]…\nz{50}$/);
+    expect(result?.metadata).toMatchObject({ truncated: false });
+  });
+
+  it("types an injected bootstrap's untyped failure", async () => {
+    const codex = provider(replay(okStream), record(), {
+      bootstrap: async () => {
+        throw new TypeError("custom bootstrap broke");
+      },
+    });
+    const { error } = await collect(codex.run("x", { workingDirectory: "/repo" }));
+    expect(error?.code).toBe("CODEX_INTERNAL_ERROR");
+    expect(error?.cause).toBeInstanceOf(TypeError);
+  });
+
+  it("the shared process scan refuses to pass vacuously off Linux", async () => {
+    await expect(codexProcessesUsing("/tmp/ch", "darwin")).rejects.toThrow(/needs Linux/);
   });
 });

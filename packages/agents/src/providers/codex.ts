@@ -1,27 +1,38 @@
+/// <reference lib="esnext.disposable" />
 import type { CodexOptions, ThreadOptions } from "@openai/codex-sdk";
 import type { AgentProvider, ProviderEvent } from "../provider.js";
-import { CodexProviderError, createRedactor } from "./codexErrors.js";
 import {
-  createMapperState,
-  failThreadEvents,
-  finishThreadEvents,
-  type MapperContext,
-  mapThreadEvent,
-} from "./codexEvents.js";
-import { type CodexClientFactory, createSdkClient, realCodexIo } from "./codexIo.js";
+  bootstrapCodex,
+  type CodexBootstrap,
+  type CodexBootstrapper,
+  type CodexEnv,
+} from "./codexBootstrap.js";
+import { classifyCodexFailure } from "./codexClassify.js";
+import { CodexProviderError } from "./codexError.js";
+import { type CodexClientFactory, createSdkClient, readAuthJson, realCodexIo } from "./codexIo.js";
+import { createMapperState, type MapperContext, mapThreadEvent } from "./codexMapper.js";
 import {
-  buildTurnInput,
   type CodexProviderSettings,
   type ProviderRunOptions,
-  parseProviderSettings,
-  parseRunOptions,
+  parseProviderOptions,
+  parseRunInput,
   type ResolvedProviderSettings,
+  type ResolvedRunOptions,
 } from "./codexOptions.js";
-import { bootstrapCodex, type CodexBootstrapper, type CodexEnv } from "./codexSdkBootstrap.js";
+import { createSecretRedactor, type SecretRedactor } from "./codexRedaction.js";
+import {
+  collectSecrets,
+  shellEnvironmentExclusions,
+  withShellEnvironmentExclusions,
+} from "./codexSecrets.js";
+import { type StopReason, settle } from "./codexSettle.js";
+
+/** How long codex may take to exit after it reported a fatal error before the provider kills it (ms). */
+export const FATAL_EXIT_GRACE_MS = 2000;
 
 /** Constructor options of `CodexProvider`: settings plus injectable seams. */
 export interface CodexProviderOptions extends CodexProviderSettings {
-  /** Environment to read settings from and pass to codex; defaults to `process.env`. */
+  /** Environment to read settings from and pass to codex; defaults to `process.env`. Values must be strings. */
   env?: CodexEnv;
   /** Resolves auth, config and the binary; defaults to the bundled-binary bootstrap. */
   bootstrap?: CodexBootstrapper;
@@ -31,6 +42,114 @@ export interface CodexProviderOptions extends CodexProviderSettings {
   isDirectory?: (path: string) => boolean;
   /** Clock in ms; defaults to `Date.now`. */
   now?: () => number;
+}
+
+/**
+ * The handle of one run: an async iterator of events that cannot hang. `return()` kills codex at once, even
+ * while a `next()` is pending (that `next()` then settles as done); `throw(error)` tears down and rethrows
+ * `error` unchanged; `await using` disposes it the same way.
+ */
+export interface CodexRun
+  extends AsyncIterableIterator<ProviderEvent, undefined, undefined>,
+    AsyncDisposable {
+  /** The next event; rejects with one `CodexProviderError` when the run fails. */
+  next(): Promise<IteratorResult<ProviderEvent, undefined>>;
+  /** Stops the run: kills codex, waits for teardown, settles any pending `next()`. */
+  return(): Promise<IteratorResult<ProviderEvent, undefined>>;
+  /** Stops the run like `return()`, then rethrows the caller's error unchanged. */
+  throw(error?: unknown): Promise<IteratorResult<ProviderEvent, undefined>>;
+}
+
+/** What one run shares between its stream and its handle. */
+interface RunControl {
+  readonly controller: AbortController;
+  /** The first reason the provider stopped codex. */
+  stop?: StopReason;
+  /**
+   * The run's redactor: built from env and config before anything runs (so validation and bootstrap errors are
+   * redacted), rebuilt once the bootstrap resolved the key and, in CLI-login mode, `auth.json` was read.
+   */
+  redactor: SecretRedactor;
+}
+
+function stopRun(control: RunControl, reason: StopReason): void {
+  control.stop ??= reason;
+  control.controller.abort();
+}
+
+const DONE: IteratorResult<ProviderEvent, undefined> = { done: true, value: undefined };
+const ignore = (): void => undefined;
+
+/** The run handle; the single place every yielded event and thrown error passes the redactor. */
+class CodexRunHandle implements CodexRun {
+  readonly #source: AsyncGenerator<ProviderEvent, void, undefined> | CodexProviderError;
+  readonly #control: RunControl;
+  #pending: Promise<unknown> | undefined;
+  #closed = false;
+
+  constructor(
+    source: AsyncGenerator<ProviderEvent, void, undefined> | CodexProviderError,
+    control: RunControl,
+  ) {
+    this.#source = source;
+    this.#control = control;
+  }
+
+  next(): Promise<IteratorResult<ProviderEvent, undefined>> {
+    if (this.#closed) return Promise.resolve(DONE);
+    const source = this.#source;
+    if (CodexProviderError.isInstance(source)) {
+      this.#closed = true;
+      return Promise.reject(this.#control.redactor.error(source));
+    }
+    // The two handlers are bound once per run: the per-event path allocates no closures.
+    const step = source.next().then(this.#onStep, this.#onFailure);
+    this.#pending = step;
+    return step;
+  }
+
+  /** Every event the run yields passes here: the one place events are redacted. */
+  readonly #onStep = (
+    result: IteratorResult<ProviderEvent, void>,
+  ): IteratorResult<ProviderEvent, undefined> => {
+    if (result.done || this.#closed) {
+      this.#closed = true;
+      return DONE;
+    }
+    return { done: false, value: this.#control.redactor.deep(result.value) };
+  };
+
+  /** Every error the run throws passes here: the one place errors are redacted. */
+  readonly #onFailure = (error: unknown): IteratorResult<ProviderEvent, undefined> => {
+    const byConsumer = this.#closed;
+    this.#closed = true;
+    if (byConsumer) return DONE;
+    throw this.#control.redactor.error(error);
+  };
+
+  async return(): Promise<IteratorResult<ProviderEvent, undefined>> {
+    if (!this.#closed) {
+      this.#closed = true;
+      stopRun(this.#control, { kind: "consumer" });
+    }
+    await this.#pending?.then(ignore, ignore);
+    if (!CodexProviderError.isInstance(this.#source))
+      await this.#source.return(undefined).catch(() => undefined);
+    return DONE;
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<ProviderEvent, undefined>> {
+    await this.return();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
 }
 
 /** Drives OpenAI Codex through `@openai/codex-sdk` and emits provider-neutral events. */
@@ -44,59 +163,85 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
   readonly #isDirectory: (path: string) => boolean;
   readonly #now: () => number;
 
-  /** Validates settings eagerly: bad `config` or enums throw `CODEX_INVALID_CONFIG` here. */
-  constructor(options: CodexProviderOptions = {}) {
-    const { env, bootstrap, createClient, isDirectory, now, ...settings } = options;
-    this.#settings = parseProviderSettings(settings);
-    this.#env = env ?? process.env;
-    this.#bootstrap = bootstrap ?? bootstrapCodex;
-    this.#createClient = createClient ?? createSdkClient;
-    this.#isDirectory = isDirectory ?? realCodexIo.isDirectory;
-    this.#now = now ?? Date.now;
+  /** Validates every setting and seam eagerly: anything invalid throws `CODEX_INVALID_CONFIG` here. */
+  constructor(options?: CodexProviderOptions) {
+    const { settings, seams } = parseProviderOptions(options);
+    this.#settings = settings;
+    this.#env = seams.env ?? process.env;
+    this.#bootstrap = (seams.bootstrap as CodexBootstrapper | undefined) ?? bootstrapCodex;
+    this.#createClient = (seams.createClient as CodexClientFactory | undefined) ?? createSdkClient;
+    this.#isDirectory =
+      (seams.isDirectory as ((path: string) => boolean) | undefined) ?? realCodexIo.isDirectory;
+    this.#now = (seams.now as (() => number) | undefined) ?? Date.now;
   }
 
   /**
-   * Runs one Codex turn. Yields normalized events ending in exactly one `result`, or throws a
-   * `CodexProviderError`. Breaking out of the loop, a timeout or a failure kills the codex process.
+   * Runs one Codex turn. The handle yields normalized events ending in exactly one `result`, or rejects with one
+   * `CodexProviderError`. Inputs are validated before anything spawns (errors surface on the first `next()`).
    */
-  async *run(prompt: string, options: ProviderRunOptions): AsyncGenerator<ProviderEvent, void, undefined> {
+  run(prompt: string, options: ProviderRunOptions): CodexRun {
     const startedAt = this.#now();
-    if (typeof prompt !== "string" || prompt.trim().length === 0) {
-      throw new CodexProviderError({
-        code: "CODEX_INVALID_OPTIONS",
-        message: "Invalid prompt: run(prompt) needs a non-empty string",
-        details: { path: ["prompt"] },
-      });
-    }
-    const runOptions = parseRunOptions(options);
-    if (!this.#isDirectory(runOptions.workingDirectory)) {
-      throw new CodexProviderError({
-        code: "CODEX_INVALID_OPTIONS",
-        message: `Invalid run options: workingDirectory ${runOptions.workingDirectory} is not an existing directory`,
-        details: { path: ["workingDirectory"] },
-      });
-    }
-    const boot = await this.#bootstrap(this.#env);
-    const secrets = [boot.apiKey, this.#env.CODEX_API_KEY, this.#env.OPENAI_API_KEY].filter(
-      (value): value is string => typeof value === "string" && value.trim().length > 0,
-    );
-    const context: MapperContext = {
-      now: this.#now,
-      startedAt,
-      redact: createRedactor(secrets),
-      secrets,
+    const control: RunControl = {
+      controller: new AbortController(),
+      redactor: createSecretRedactor(collectSecrets({ env: this.#env, config: this.#settings.config })),
     };
+    let prepared: ReturnType<typeof parseRunInput>;
+    try {
+      prepared = parseRunInput(prompt, options);
+      const { workingDirectory, signal } = prepared.options;
+      if (!this.#isDirectory(workingDirectory)) {
+        throw new CodexProviderError({
+          code: "CODEX_INVALID_OPTIONS",
+          message: `Invalid run options: workingDirectory ${workingDirectory} is not an existing directory`,
+          details: { path: ["workingDirectory"] },
+        });
+      }
+      if (signal?.aborted) {
+        throw new CodexProviderError({
+          code: "CODEX_ABORTED",
+          message:
+            "Codex run was cancelled by the caller before it started (option `signal`); nothing was spawned.",
+          details: { failureCode: "aborted" },
+          cause: signal.reason,
+        });
+      }
+    } catch (error) {
+      return new CodexRunHandle(error as CodexProviderError, control);
+    }
+    return new CodexRunHandle(this.#execute(prepared.input, prepared.options, control, startedAt), control);
+  }
 
-    const config = {
-      ...this.#settings.config,
-      ...(runOptions.systemPrompt ? { developer_instructions: runOptions.systemPrompt } : {}),
-    };
+  async *#execute(
+    input: { type: "text"; text: string }[],
+    runOptions: ResolvedRunOptions,
+    control: RunControl,
+    startedAt: number,
+  ): AsyncGenerator<ProviderEvent, void, undefined> {
+    let boot: CodexBootstrap;
+    try {
+      boot = await this.#bootstrap(this.#env);
+    } catch (error) {
+      // An injected bootstrap may throw anything; what leaves the run is always typed.
+      throw classifyCodexFailure({ error });
+    }
+    const userConfig = this.#settings.config ?? {};
+    const authJson = boot.authMode === "cli_login" ? await readAuthJson(boot.codexHome) : undefined;
+    control.redactor = createSecretRedactor(
+      collectSecrets({ env: this.#env, config: userConfig, apiKey: boot.apiKey, authJson }),
+    );
+    // Keys stay out of the agent's shell unless the caller opted in (see the runbook's threat model).
+    const shellConfig = this.#settings.inheritSecretsInShell
+      ? userConfig
+      : withShellEnvironmentExclusions(userConfig, shellEnvironmentExclusions({ config: userConfig }));
+    const config = runOptions.systemPrompt
+      ? { ...shellConfig, developer_instructions: runOptions.systemPrompt }
+      : shellConfig;
     const clientOptions: CodexOptions = {
       codexPathOverride: boot.codexPath,
       env: boot.childEnv,
       ...(boot.apiKey ? { apiKey: boot.apiKey } : {}),
       ...(boot.baseUrl ? { baseUrl: boot.baseUrl } : {}),
-      ...(Object.keys(config).length > 0 ? { config } : {}),
+      ...(config && Object.keys(config).length > 0 ? { config } : {}),
     };
     const threadOptions: ThreadOptions = {
       model: boot.model,
@@ -108,33 +253,82 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
         ? { modelReasoningEffort: this.#settings.modelReasoningEffort }
         : {}),
     };
+    const context: MapperContext = {
+      now: this.#now,
+      startedAt,
+      failFastReconnects: this.#settings.failFastReconnects,
+      ...(this.#settings.maxToolOutputChars !== undefined
+        ? { maxToolOutputChars: this.#settings.maxToolOutputChars }
+        : {}),
+    };
 
-    // One controller owns the child's life: a timeout, a consumer's break or a failure all abort it.
-    const teardown = new AbortController();
-    const timeoutSignal =
-      runOptions.timeout === undefined ? undefined : AbortSignal.timeout(runOptions.timeout);
-    const signal = AbortSignal.any(
-      [teardown.signal, timeoutSignal, runOptions.signal].filter((entry) => entry !== undefined),
-    );
+    // One controller owns the child's life: deadlines, the caller's signal, fail-fast and the consumer all stop it.
+    const { signal: callerSignal, timeout, idleTimeout } = runOptions;
+    const onAbort = () => stopRun(control, { kind: "abort", reason: callerSignal?.reason });
+    callerSignal?.addEventListener("abort", onAbort, { once: true });
+    if (callerSignal?.aborted) onAbort();
+    const totalTimer =
+      timeout === undefined
+        ? undefined
+        : setTimeout(
+            () => stopRun(control, { kind: "timeout", timeoutKind: "total", timeoutMs: timeout }),
+            timeout,
+          );
+    // The idle deadline measures codex's silence, not the time the consumer spends on an event: it only fires
+    // while the provider waits for codex, and is re-armed before each wait.
+    let waitingForCodex = true;
+    const idleTimer =
+      idleTimeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (waitingForCodex)
+              stopRun(control, { kind: "timeout", timeoutKind: "idle", timeoutMs: idleTimeout });
+          }, idleTimeout);
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const state = createMapperState();
     let events: AsyncGenerator<unknown> | undefined;
+    let streamError: unknown;
+    let processStarted = false;
     try {
-      const thread = this.#createClient(clientOptions).startThread(threadOptions);
-      events = (await thread.runStreamed(buildTurnInput(prompt, runOptions), { signal })).events;
-      // Not `for await`: it would call the SDK's `return()` (which drops the child's listeners) before our
-      // `finally` aborts, and the abort's "error" event would then crash the process.
-      for (let next = await events.next(); !next.done; next = await events.next()) {
-        yield* mapThreadEvent(next.value, state, context);
+      if (control.stop === undefined) {
+        const thread = this.#createClient(clientOptions).startThread(threadOptions);
+        events = (await thread.runStreamed(input, { signal: control.controller.signal })).events;
       }
-      yield finishThreadEvents(state, context);
+      // Read until the SDK's stream ends, i.e. codex exited: its exit code and stderr arrive only then. Not
+      // `for await`: that would call the SDK's `return()` before our `finally` aborts.
+      while (events !== undefined) {
+        processStarted = true;
+        let next: IteratorResult<unknown>;
+        waitingForCodex = true;
+        idleTimer?.refresh();
+        try {
+          next = await events.next();
+        } catch (error) {
+          streamError = error;
+          break;
+        }
+        waitingForCodex = false;
+        if (next.done) break;
+        const mapped = mapThreadEvent(next.value, state, context);
+        for (let index = 0; index < mapped.length; index++) yield mapped[index] as ProviderEvent;
+        if (state.invalid !== undefined || state.stopNow) stopRun(control, { kind: "fail_fast" });
+        else if (state.fatalMessage !== undefined && graceTimer === undefined) {
+          graceTimer = setTimeout(() => stopRun(control, { kind: "grace" }), FATAL_EXIT_GRACE_MS);
+        }
+      }
     } catch (error) {
-      throw failThreadEvents(error, state, context, {
-        timedOut: timeoutSignal?.aborted === true,
-        ...(runOptions.timeout !== undefined ? { timeoutMs: runOptions.timeout } : {}),
-      });
+      streamError ??= error;
     } finally {
-      teardown.abort();
+      clearTimeout(totalTimer);
+      clearTimeout(idleTimer);
+      clearTimeout(graceTimer);
+      callerSignal?.removeEventListener("abort", onAbort);
+      control.controller.abort();
       await events?.return(undefined).catch(() => undefined);
     }
+    if (control.stop?.kind === "consumer") return;
+    const outcome = settle({ state, streamError, stop: control.stop, processStarted, now: this.#now() });
+    if (CodexProviderError.isInstance(outcome)) throw outcome;
+    yield outcome;
   }
 }

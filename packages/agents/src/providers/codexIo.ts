@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
+import path from "node:path";
 import { Codex } from "@openai/codex-sdk";
 import type { CodexConfigObject } from "./codexOptions.js";
 
@@ -146,3 +148,143 @@ export const realCodexIo: CodexIo = {
 
 /** Creates the real SDK client (which spawns `codex exec --experimental-json` per turn). */
 export const createSdkClient: CodexClientFactory = (options) => new Codex(options);
+
+/** The parsed `CODEX_HOME/auth.json` (stored `codex login` credentials); `undefined` if absent or not JSON. */
+export async function readAuthJson(codexHome: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path.join(codexHome, "auth.json"), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+// --- codex app-server (issue 11 groundwork): one long-lived child speaking line-delimited JSON on stdio. ---
+
+/** How an app-server process ended. */
+export interface AppServerExit {
+  /** Exit code; `null` when killed by a signal or never started. */
+  exitCode: number | null;
+  /** Terminating signal, if any. */
+  signal: string | null;
+  /** Why it could not start (spawn error message), if it never ran. */
+  spawnError?: string;
+}
+
+/** Where and how to start `codex app-server`. The API key travels in `env`, never on argv. */
+export interface AppServerSpawnOptions {
+  /** The complete child environment (the bootstrap's `childEnv`). */
+  env: Record<string, string>;
+  /** Working directory of the process. */
+  cwd?: string;
+  /** How many characters of stderr to keep. Default 8000. */
+  stderrTailChars?: number;
+  /** Extra flags after `app-server`, e.g. `["--disable", "plugins"]`; never secrets (argv is visible to all). */
+  args?: readonly string[];
+}
+
+/** A running `codex app-server`: the transport seam of the JSON-RPC client plus process control. */
+export interface AppServerProcess {
+  /** Process id (`undefined` if the spawn failed). */
+  readonly pid: number | undefined;
+  /** Writes one line (a `\n` is appended); ignored once stdin is closed. */
+  writeLine(line: string): void;
+  /** Subscribes to stdout lines (without the newline); lines that arrived before the first listener are replayed. */
+  onLine(listener: (line: string) => void): void;
+  /** Subscribes to the end of the process; called once, also for a late subscriber. */
+  onClose(listener: (exit: AppServerExit) => void): void;
+  /** The last characters of stderr (raw: redact before showing). */
+  stderrTail(): string;
+  /** Settles when the process has exited and its stdio closed; never rejects. */
+  readonly exited: Promise<AppServerExit>;
+  /** Closes stdin: the app-server exits on its own (~35 ms). */
+  endInput(): void;
+  /** Sends a signal (default SIGTERM); no-op once exited. */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Spawns `<codex> app-server` on stdio. */
+export function spawnAppServer(codexPath: string, options: AppServerSpawnOptions): AppServerProcess {
+  const tailChars = options.stderrTailChars ?? 8000;
+  const child = spawn(codexPath, ["app-server", ...(options.args ?? [])], {
+    env: options.env,
+    cwd: options.cwd,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const lineListeners: ((line: string) => void)[] = [];
+  const closeListeners: ((exit: AppServerExit) => void)[] = [];
+  const early: string[] = [];
+  let stderr = "";
+  let partial = "";
+  let ended: AppServerExit | undefined;
+  let resolveExited: (exit: AppServerExit) => void = () => {};
+  const exited = new Promise<AppServerExit>((resolve) => {
+    resolveExited = resolve;
+  });
+  const emit = (line: string) => {
+    if (lineListeners.length === 0) early.push(line);
+    for (const listener of lineListeners) listener(line);
+  };
+  const finish = (exit: AppServerExit) => {
+    if (ended) return;
+    if (partial.length > 0) emit(partial);
+    partial = "";
+    ended = exit;
+    resolveExited(exit);
+    for (const listener of closeListeners.splice(0)) listener(exit);
+  };
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk: string) => {
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop() as string;
+    for (const line of lines) emit(line.endsWith("\r") ? line.slice(0, -1) : line);
+  });
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk: string) => {
+    stderr = (stderr + chunk).slice(-tailChars);
+  });
+  // A write racing the exit fails with EPIPE: the close listener reports the end, not a crash.
+  child.stdin.on("error", () => {});
+  child.once("error", (error) => finish({ exitCode: null, signal: null, spawnError: error.message }));
+  child.once("close", (exitCode, signal) => finish({ exitCode, signal }));
+  return {
+    pid: child.pid,
+    writeLine: (line) => {
+      if (!ended && child.stdin.writable) child.stdin.write(`${line}\n`);
+    },
+    onLine: (listener) => {
+      lineListeners.push(listener);
+      for (const line of early.splice(0)) listener(line);
+    },
+    onClose: (listener) => {
+      if (ended) listener(ended);
+      else closeListeners.push(listener);
+    },
+    stderrTail: () => stderr,
+    exited,
+    endInput: () => child.stdin.end(),
+    kill: (signal = "SIGTERM") => {
+      if (!ended) child.kill(signal);
+    },
+  };
+}
+
+/** Runs `<codex> --version` (e.g. `codex-cli 0.163.0`) and returns its trimmed stdout. */
+export function readCodexVersion(codexPath: string, env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(codexPath, ["--version"], {
+      env,
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: LOGIN_STATUS_TIMEOUT_MS,
+    });
+    let stdout = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.once("error", reject);
+    child.once("close", (exitCode, signal) => {
+      if (exitCode === 0) resolve(stdout.trim());
+      else reject(new Error(`codex --version exited with ${exitCode ?? signal}`));
+    });
+  });
+}

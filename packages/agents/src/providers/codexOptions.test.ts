@@ -1,6 +1,17 @@
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CodexProviderError } from "./codexErrors.js";
-import { buildTurnInput, MAX_TIMEOUT_MS, parseProviderSettings, parseRunOptions } from "./codexOptions.js";
+import { CodexProviderError } from "./codexError.js";
+import {
+  buildTurnInput,
+  MAX_ARG_BYTES,
+  MAX_CONFIG_DEPTH,
+  MAX_INPUT_CHARS,
+  MAX_TIMEOUT_MS,
+  parseProviderOptions,
+  parseProviderSettings,
+  parseRunInput,
+  parseRunOptions,
+} from "./codexOptions.js";
 
 function invalid(run: () => unknown): CodexProviderError {
   try {
@@ -24,14 +35,13 @@ describe("parseRunOptions", () => {
     expect(parseRunOptions({ workingDirectory: "/r", systemPrompt: "   " }).systemPrompt).toBeUndefined();
   });
 
-  it("drops non-string context entries", () => {
-    const options = parseRunOptions({ workingDirectory: "/r", context: ["a", 1, null, "b", { c: 1 }] });
-    expect(options.context).toEqual(["a", "b"]);
+  it("rejects non-string context entries, naming the index", () => {
+    expect(() => parseRunOptions({ workingDirectory: "/r", context: ["a", 1] })).toThrowError(/context\.1/);
   });
 
   it("accepts timeouts up to 2^31-1 ms", () => {
     expect(parseRunOptions({ workingDirectory: "/r", timeout: MAX_TIMEOUT_MS }).timeout).toBe(2_147_483_647);
-    expect(parseRunOptions({ workingDirectory: "/r", timeout: 0.5 }).timeout).toBe(0.5);
+    expect(() => parseRunOptions({ workingDirectory: "/r", timeout: 1.5 })).toThrowError(/whole number/);
   });
 
   it.each([
@@ -68,6 +78,8 @@ describe("parseProviderSettings", () => {
       sandboxMode: "workspace-write",
       approvalPolicy: "never",
       skipGitRepoCheck: true,
+      failFastReconnects: true,
+      inheritSecretsInShell: false,
     });
   });
 
@@ -104,5 +116,123 @@ describe("buildTurnInput", () => {
       { type: "text", text: "do it" },
     ]);
     expect(buildTurnInput("only", {})).toEqual([{ type: "text", text: "only" }]);
+  });
+});
+
+describe("strict inputs", () => {
+  const code = (fn: () => unknown): unknown => {
+    try {
+      fn();
+      return undefined;
+    } catch (error) {
+      return CodexProviderError.isInstance(error) ? { code: error.code, message: error.message } : error;
+    }
+  };
+
+  it("rejects unknown option keys by name, keeping the ZodError as cause", () => {
+    expect(code(() => parseRunOptions({ workingDirectory: "/r", timeOut: 5 }))).toEqual({
+      code: "CODEX_INVALID_OPTIONS",
+      message: 'Invalid run options: timeOut: unknown option "timeOut"',
+    });
+    expect(code(() => parseProviderOptions({ sandbox: "read-only" }))).toMatchObject({
+      code: "CODEX_INVALID_CONFIG",
+      message: expect.stringContaining('unknown option "sandbox"'),
+    });
+    try {
+      parseRunOptions({ workingDirectory: "/r", extra: 1 });
+    } catch (error) {
+      expect((error as Error).cause).toBeInstanceOf(Error);
+      expect(((error as Error).cause as Error).name).toBe("ZodError");
+    }
+  });
+
+  it.each([
+    ["null", null],
+    ["a number", 42],
+    ["an array", []],
+    ["a string", "x"],
+  ])("rejects %s as the constructor argument", (_name, value) => {
+    expect(code(() => parseProviderOptions(value))).toMatchObject({ code: "CODEX_INVALID_CONFIG" });
+  });
+
+  it("rejects non-string env values and non-function seams, naming the key", () => {
+    expect(code(() => parseProviderOptions({ env: { CODEX_API_KEY: 123 } }))).toMatchObject({
+      code: "CODEX_INVALID_CONFIG",
+      message: expect.stringContaining("env.CODEX_API_KEY"),
+    });
+    expect(code(() => parseProviderOptions({ now: 5 }))).toMatchObject({
+      message: expect.stringContaining("now must be a function"),
+    });
+    expect(parseProviderOptions({ env: { A: "1", B: undefined }, now: () => 1 }).seams.env).toEqual({
+      A: "1",
+      B: undefined,
+    });
+  });
+
+  it("rejects cyclic, too deep and argv-overflowing config", () => {
+    const cyclic: Record<string, unknown> = { a: { b: 1 } };
+    (cyclic.a as Record<string, unknown>).back = cyclic;
+    expect(code(() => parseProviderSettings({ config: cyclic }))).toMatchObject({
+      code: "CODEX_INVALID_CONFIG",
+      message: expect.stringContaining("cyclic"),
+    });
+    const deep: Record<string, unknown> = {};
+    let node = deep;
+    for (let level = 0; level < 2000; level++) node = node.k = {} as Record<string, unknown>;
+    expect(code(() => parseProviderSettings({ config: deep }))).toMatchObject({
+      message: expect.stringContaining(`deeper than ${MAX_CONFIG_DEPTH}`),
+    });
+    expect(code(() => parseProviderSettings({ config: { big: "x".repeat(MAX_ARG_BYTES) } }))).toMatchObject({
+      message: expect.stringContaining("config.big"),
+    });
+    expect(
+      code(() => parseProviderSettings({ config: { list: ["x".repeat(MAX_ARG_BYTES)] } })),
+    ).toMatchObject({
+      message: expect.stringContaining("config.list"),
+    });
+    expect(parseProviderSettings({ config: { shared: [1, 2], again: { x: [1, 2] } } }).config).toBeDefined();
+  });
+
+  it("takes only whole-millisecond timeout and idleTimeout", () => {
+    expect(parseRunOptions({ workingDirectory: "/r", idleTimeout: 500 }).idleTimeout).toBe(500);
+    expect(code(() => parseRunOptions({ workingDirectory: "/r", idleTimeout: 0.5 }))).toMatchObject({
+      code: "CODEX_INVALID_OPTIONS",
+      message: expect.stringContaining("idleTimeout"),
+    });
+  });
+
+  it("resolves workingDirectory to an absolute path, so a flag-like name is never read as a flag", () => {
+    expect(parseRunOptions({ workingDirectory: "--version" }).workingDirectory).toBe(
+      path.resolve("--version"),
+    );
+  });
+
+  it("rejects a systemPrompt that cannot fit one command-line argument, up front", () => {
+    const fits = "x".repeat(MAX_ARG_BYTES - 100);
+    expect(parseRunOptions({ workingDirectory: "/r", systemPrompt: fits }).systemPrompt).toBe(fits);
+    expect(
+      code(() => parseRunOptions({ workingDirectory: "/r", systemPrompt: "x".repeat(1_048_576) })),
+    ).toMatchObject({
+      code: "CODEX_INVALID_OPTIONS",
+      message: expect.stringContaining("systemPrompt"),
+    });
+    // Quotes and newlines grow when quoted: the check counts the argument as the SDK builds it.
+    expect(
+      code(() =>
+        parseRunOptions({ workingDirectory: "/r", systemPrompt: '"'.repeat(MAX_ARG_BYTES / 2 + 10) }),
+      ),
+    ).toMatchObject({ code: "CODEX_INVALID_OPTIONS" });
+  });
+
+  it("checks the prompt's length with its context before anything spawns", () => {
+    const half = "y".repeat(MAX_INPUT_CHARS / 2);
+    expect(parseRunInput(half, { workingDirectory: "/r", context: ["c"] }).input).toHaveLength(2);
+    expect(code(() => parseRunInput(half, { workingDirectory: "/r", context: [half] }))).toMatchObject({
+      code: "CODEX_INVALID_OPTIONS",
+      message: expect.stringContaining(`at most ${MAX_INPUT_CHARS}`),
+    });
+    expect(code(() => parseRunInput("   ", { workingDirectory: "/r" }))).toMatchObject({
+      code: "CODEX_INVALID_OPTIONS",
+    });
   });
 });

@@ -1,38 +1,70 @@
+import path from "node:path";
+import type { ApprovalMode, ModelReasoningEffort, SandboxMode } from "@openai/codex-sdk";
 import { z } from "zod";
-import { type CodexErrorCode, CodexProviderError } from "./codexErrors.js";
+import type { CodexBootstrapper } from "./codexBootstrap.js";
+import { type CodexErrorCode, CodexProviderError } from "./codexError.js";
+import type { CodexClientFactory } from "./codexIo.js";
 
-/** Largest timeout `setTimeout`/`AbortSignal.timeout` accept: 2^31 - 1 ms. */
+/** Largest timeout `setTimeout` accepts: 2^31 - 1 ms. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** Model used when neither the run nor `CODEX_MODEL` names one. */
 export const DEFAULT_CODEX_MODEL = "gpt-5-codex";
 
-/** Schema of the options of one `CodexProvider.run` call. */
-export const providerRunOptionsSchema = z.object({
-  /** Directory the agent works in; required, non-empty. */
+/** Longest turn input codex 0.163 accepts, in characters (prompt plus `context`, joined by blank lines). */
+export const MAX_INPUT_CHARS = 1_048_576;
+
+/**
+ * Longest single command-line argument Linux accepts (`MAX_ARG_STRLEN`, 128 KiB, with its NUL). The SDK passes
+ * `systemPrompt` and every `config` leaf as one `--config key=value` argument, so each must fit.
+ */
+export const MAX_ARG_BYTES = 131_071;
+
+/** Deepest nesting of `config` objects and arrays accepted. */
+export const MAX_CONFIG_DEPTH = 32;
+
+/** Bytes one `--config key=value` argument takes on the command line. */
+export function configArgBytes(key: string, value: unknown): number {
+  return Buffer.byteLength(`${key}=${JSON.stringify(value)}`, "utf8");
+}
+
+const milliseconds = (name: string) =>
+  z
+    .number({ error: `${name} must be a number of milliseconds` })
+    .int(`${name} must be a whole number of milliseconds`)
+    .positive(`${name} must be a positive number of milliseconds`)
+    .max(MAX_TIMEOUT_MS, `${name} must be at most ${MAX_TIMEOUT_MS} ms`);
+
+/** Schema of the options of one `CodexProvider.run` call; unknown keys are rejected. */
+export const providerRunOptionsSchema = z.strictObject({
+  /** Directory the agent works in; required, non-empty; resolved to an absolute path. */
   workingDirectory: z
     .string({ error: "workingDirectory must be a non-empty string" })
-    .refine((value) => value.trim().length > 0, "workingDirectory must be a non-empty string"),
-  /** Extra developer instructions; trimmed, empty values ignored. */
+    .refine((value) => value.trim().length > 0, "workingDirectory must be a non-empty string")
+    .transform((value) => path.resolve(value)),
+  /** Extra developer instructions; trimmed, empty values ignored; at most 128 KiB on the command line. */
   systemPrompt: z
     .string({ error: "systemPrompt must be a string" })
     .optional()
     .transform((value) => {
       const trimmed = value?.trim();
       return trimmed ? trimmed : undefined;
-    }),
-  /** Context passages sent before the prompt; non-string entries are dropped. */
+    })
+    .refine(
+      (value) => value === undefined || configArgBytes("developer_instructions", value) <= MAX_ARG_BYTES,
+      `systemPrompt must fit one ${MAX_ARG_BYTES}-byte command-line argument once quoted (about 128 KiB)`,
+    ),
+  /** Context passages sent before the prompt. */
   context: z
-    .array(z.unknown(), { error: "context must be an array of strings" })
-    .optional()
-    .transform((entries) => entries?.filter((entry): entry is string => typeof entry === "string")),
-  /** Deadline of the whole run in milliseconds, at most 2_147_483_647; no default. */
-  timeout: z
-    .number({ error: "timeout must be a number of milliseconds" })
-    .positive("timeout must be a positive number of milliseconds")
-    .max(MAX_TIMEOUT_MS, `timeout must be at most ${MAX_TIMEOUT_MS} ms`)
+    .array(z.string({ error: "context entries must be strings" }), {
+      error: "context must be an array of strings",
+    })
     .optional(),
-  /** Cancels the run from outside the loop (even while codex is silent); fails with `CODEX_TIMEOUT`, `failureCode: "aborted"`. */
+  /** Deadline of the whole run in whole milliseconds; no default. */
+  timeout: milliseconds("timeout").optional(),
+  /** Longest silence between two codex events in whole milliseconds; no default. */
+  idleTimeout: milliseconds("idleTimeout").optional(),
+  /** Cancels the run from outside the loop; fails with `CODEX_ABORTED` (not retryable). */
   signal: z.instanceof(AbortSignal, { error: "signal must be an AbortSignal" }).optional(),
 });
 
@@ -64,18 +96,58 @@ const codexConfigValueSchema: z.ZodType<CodexConfigValue, CodexConfigValue> = z.
   ]),
 );
 
-/** Schema of the settings a `CodexProvider` is constructed with. */
-export const codexProviderSettingsSchema = z.object({
-  /** Codex CLI `--config` overrides (MCP servers, developer_instructions, model providers, sandbox...). */
+const sandboxModes = [
+  "read-only",
+  "workspace-write",
+  "danger-full-access",
+] as const satisfies readonly SandboxMode[];
+const approvalModes = [
+  "never",
+  "on-request",
+  "on-failure",
+  "untrusted",
+] as const satisfies readonly ApprovalMode[];
+const reasoningEfforts = [
+  "minimal",
+  "low",
+  "medium",
+  "high",
+  "xhigh",
+  "max",
+  "ultra",
+  "persistent",
+] as const satisfies readonly ModelReasoningEffort[];
+// Fails to compile when the SDK adds a value the list above lacks.
+type Exhaustive<List extends readonly string[], Union extends string> = [
+  Exclude<Union, List[number]>,
+] extends [never]
+  ? true
+  : never;
+const _enumsMatchSdk: [
+  Exhaustive<typeof sandboxModes, SandboxMode>,
+  Exhaustive<typeof approvalModes, ApprovalMode>,
+  Exhaustive<typeof reasoningEfforts, ModelReasoningEffort>,
+] = [true, true, true];
+void _enumsMatchSdk;
+
+/** Schema of the settings a `CodexProvider` is constructed with; unknown keys are rejected. */
+export const codexProviderSettingsSchema = z.strictObject({
+  /** Codex CLI `--config` overrides (MCP servers, model providers, sandbox...). */
   config: codexConfigSchema.optional(),
   /** Sandbox of the agent's commands; `workspace-write` lets it edit the working directory. */
-  sandboxMode: z.enum(["read-only", "workspace-write", "danger-full-access"]).default("workspace-write"),
+  sandboxMode: z.enum(sandboxModes).default("workspace-write"),
   /** When the agent asks for approval; unattended runs cannot answer, so `never` is the default. */
-  approvalPolicy: z.enum(["never", "on-request", "on-failure", "untrusted"]).default("never"),
+  approvalPolicy: z.enum(approvalModes).default("never"),
   /** Run outside a git repository without Codex's trust check (the caller chose the directory). */
   skipGitRepoCheck: z.boolean().default(true),
   /** Reasoning effort passed to the model, when set. */
-  modelReasoningEffort: z.enum(["minimal", "low", "medium", "high", "xhigh"]).optional(),
+  modelReasoningEffort: z.enum(reasoningEfforts).optional(),
+  /** End a run at the first retry notice that cannot succeed (4xx other than 408/409/425/429, no network). */
+  failFastReconnects: z.boolean().default(true),
+  /** Cap on the characters of tool output one event carries (head and tail kept, with a marker). */
+  maxToolOutputChars: z.number().int().min(64).max(MAX_TIMEOUT_MS).optional(),
+  /** Let the agent's shell see the API key variables (off: they are excluded via `shell_environment_policy`). */
+  inheritSecretsInShell: z.boolean().default(false),
 });
 
 /** Settings of a `CodexProvider`, as callers pass them. */
@@ -83,8 +155,37 @@ export type CodexProviderSettings = z.input<typeof codexProviderSettingsSchema>;
 /** Settings of a `CodexProvider` after validation and defaults. */
 export type ResolvedProviderSettings = z.output<typeof codexProviderSettingsSchema>;
 
-/** Parses with a schema and turns failures into one typed error naming the offending field. */
-function parseOrThrow<TSchema extends z.ZodType>(
+/** Schema of the environment given to a provider: every value a string (or absent). */
+export const codexEnvSchema = z.record(
+  z.string(),
+  z.string({ error: "environment values must be strings" }).optional(),
+);
+
+const fn = <T>(name: string) =>
+  z.custom<T>((value) => typeof value === "function", `${name} must be a function`);
+
+/** The one zod → `CodexProviderError` adapter: names the offending key, keeps the `ZodError` as `cause`. */
+export function zodToCodexError(error: z.ZodError, code: CodexErrorCode, what: string): CodexProviderError {
+  const issue = error.issues[0];
+  const issuePath = (issue?.path ?? []).map(String);
+  const keys = issue?.code === "unrecognized_keys" ? issue.keys : [];
+  const where = [...issuePath, ...keys.slice(0, 1)].join(".") || what;
+  const reason =
+    keys.length > 0
+      ? `unknown option${keys.length > 1 ? "s" : ""} ${keys.map((key) => `"${key}"`).join(", ")}`
+      : issue?.message;
+  return new CodexProviderError({
+    code,
+    message: `Invalid ${what}: ${where}: ${reason ?? "invalid value"}`,
+    details: {
+      path: keys.length > 0 ? [...issuePath, keys[0] as string] : issuePath,
+      issues: error.issues.map((entry) => ({ path: entry.path.map(String), message: entry.message })),
+    },
+    cause: error,
+  });
+}
+
+function parseWith<TSchema extends z.ZodType>(
   schema: TSchema,
   input: unknown,
   code: CodexErrorCode,
@@ -92,36 +193,67 @@ function parseOrThrow<TSchema extends z.ZodType>(
 ): z.output<TSchema> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = issue?.path.map(String) ?? [];
-  const where = path.length > 0 ? path.join(".") : what;
-  return throwTyped(code, `Invalid ${what}: ${where}: ${issue?.message ?? "invalid value"}`, {
-    path,
-    issues: parsed.error.issues.map((entry) => ({ path: entry.path.map(String), message: entry.message })),
-  });
+  throw zodToCodexError(parsed.error, code, what);
 }
 
-function throwTyped(code: CodexErrorCode, message: string, details: Record<string, unknown>): never {
-  throw new CodexProviderError({ code, message, details });
+function typed(code: CodexErrorCode, message: string, details: Record<string, unknown>): CodexProviderError {
+  return new CodexProviderError({ code, message, details });
 }
 
-/** Validates and normalizes `ProviderRunOptions`; throws `CODEX_INVALID_OPTIONS`. */
-export function parseRunOptions(input: unknown): ResolvedRunOptions {
-  if (typeof input !== "object" || input === null) {
-    return throwTyped(
-      "CODEX_INVALID_OPTIONS",
-      "Invalid run options: expected an object with workingDirectory",
-      {
-        path: [],
-      },
-    );
-  }
-  return parseOrThrow(providerRunOptionsSchema, input, "CODEX_INVALID_OPTIONS", "run options");
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" &&
+  value !== null &&
+  (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null);
+
+/** Rejects cyclic, too deep, or argv-overflowing `config` before zod walks it (zod would recurse forever). */
+function checkConfigShape(config: unknown): void {
+  const ancestors: unknown[] = [];
+  const walk = (value: unknown, key: string, inArray: boolean): void => {
+    if (typeof value !== "object" || value === null) {
+      if (!inArray && configArgBytes(key, value) > MAX_ARG_BYTES) {
+        throw typed(
+          "CODEX_INVALID_CONFIG",
+          `Invalid CodexProvider settings: config.${key}: longer than one ${MAX_ARG_BYTES}-byte command-line argument`,
+          { path: ["config", ...key.split(".")] },
+        );
+      }
+      return;
+    }
+    if (ancestors.includes(value)) {
+      throw typed("CODEX_INVALID_CONFIG", `Invalid CodexProvider settings: config.${key}: cyclic reference`, {
+        path: ["config", ...key.split(".")],
+      });
+    }
+    if (ancestors.length >= MAX_CONFIG_DEPTH) {
+      throw typed(
+        "CODEX_INVALID_CONFIG",
+        `Invalid CodexProvider settings: config nested deeper than ${MAX_CONFIG_DEPTH} levels`,
+        { path: ["config"] },
+      );
+    }
+    ancestors.push(value);
+    if (Array.isArray(value)) {
+      for (const entry of value) walk(entry, key, true);
+      if (!inArray && configArgBytes(key, value) > MAX_ARG_BYTES) {
+        throw typed(
+          "CODEX_INVALID_CONFIG",
+          `Invalid CodexProvider settings: config.${key}: longer than one ${MAX_ARG_BYTES}-byte command-line argument`,
+          { path: ["config", ...key.split(".")] },
+        );
+      }
+    } else if (isPlainObject(value)) {
+      for (const [child, entry] of Object.entries(value))
+        walk(entry, key ? `${key}.${child}` : child, inArray);
+    }
+    ancestors.pop();
+  };
+  walk(config, "", false);
 }
 
 /** Validates `CodexProvider` settings; throws `CODEX_INVALID_CONFIG`. */
 export function parseProviderSettings(input: unknown): ResolvedProviderSettings {
-  return parseOrThrow(
+  if (isPlainObject(input) && input.config !== undefined) checkConfigShape(input.config);
+  return parseWith(
     codexProviderSettingsSchema,
     input ?? {},
     "CODEX_INVALID_CONFIG",
@@ -129,10 +261,87 @@ export function parseProviderSettings(input: unknown): ResolvedProviderSettings 
   );
 }
 
+const SEAM_KEYS = ["env", "bootstrap", "createClient", "isDirectory", "now"] as const;
+const seamsSchema = z.object({
+  env: codexEnvSchema.optional(),
+  bootstrap: fn<CodexBootstrapper>("bootstrap").optional(),
+  createClient: fn<CodexClientFactory>("createClient").optional(),
+  isDirectory: fn<(path: string) => boolean>("isDirectory").optional(),
+  now: fn<() => number>("now").optional(),
+});
+
+/**
+ * Splits and validates the `CodexProvider` constructor argument: `undefined` or a plain object of settings and
+ * seams. Throws `CODEX_INVALID_CONFIG` naming the offending key; nothing is spawned.
+ */
+export function parseProviderOptions(input: unknown): {
+  settings: ResolvedProviderSettings;
+  seams: z.output<typeof seamsSchema>;
+} {
+  if (input === undefined) return { settings: parseProviderSettings({}), seams: {} };
+  if (!isPlainObject(input)) {
+    throw typed(
+      "CODEX_INVALID_CONFIG",
+      `Invalid CodexProvider settings: expected an options object, got ${input === null ? "null" : Array.isArray(input) ? "an array" : typeof input}`,
+      { path: [] },
+    );
+  }
+  const seams: Record<string, unknown> = {};
+  const settings: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    if ((SEAM_KEYS as readonly string[]).includes(key)) seams[key] = value;
+    else settings[key] = value;
+  }
+  return {
+    settings: parseProviderSettings(settings),
+    seams: parseWith(seamsSchema, seams, "CODEX_INVALID_CONFIG", "CodexProvider settings"),
+  };
+}
+
+/** Validates and normalizes `ProviderRunOptions`; throws `CODEX_INVALID_OPTIONS`. */
+export function parseRunOptions(input: unknown): ResolvedRunOptions {
+  if (!isPlainObject(input)) {
+    throw typed("CODEX_INVALID_OPTIONS", "Invalid run options: expected an object with workingDirectory", {
+      path: [],
+    });
+  }
+  return parseWith(providerRunOptionsSchema, input, "CODEX_INVALID_OPTIONS", "run options");
+}
+
 /** Builds the turn input: context passages first, then the prompt. */
 export function buildTurnInput(
   prompt: string,
   options: { context?: string[] | undefined },
 ): { type: "text"; text: string }[] {
-  return [...(options.context ?? []), prompt].map((text) => ({ type: "text" as const, text }));
+  const input = (options.context ?? []).map((text) => ({ type: "text" as const, text }));
+  input.push({ type: "text", text: prompt });
+  return input;
+}
+
+/**
+ * Validates a run's prompt and options together, before anything spawns: a non-empty prompt and a turn input
+ * (context and prompt as the SDK joins them) of at most `MAX_INPUT_CHARS`. Throws `CODEX_INVALID_OPTIONS`.
+ */
+export function parseRunInput(
+  prompt: unknown,
+  options: unknown,
+): { input: { type: "text"; text: string }[]; options: ResolvedRunOptions } {
+  if (typeof prompt !== "string" || prompt.trim().length === 0) {
+    throw typed("CODEX_INVALID_OPTIONS", "Invalid prompt: run(prompt) needs a non-empty string", {
+      path: ["prompt"],
+    });
+  }
+  const resolved = parseRunOptions(options);
+  const input = buildTurnInput(prompt, resolved);
+  let length = (input.length - 1) * 2;
+  for (const part of input) length += part.text.length;
+  if (length > MAX_INPUT_CHARS) {
+    throw typed(
+      "CODEX_INVALID_OPTIONS",
+      `Invalid prompt: prompt and context total ${length} characters; codex accepts at most ${MAX_INPUT_CHARS}`,
+      { path: ["prompt"], inputChars: length, maxInputChars: MAX_INPUT_CHARS },
+    );
+  }
+  return { input, options: resolved };
 }

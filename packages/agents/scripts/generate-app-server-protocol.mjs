@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// `pnpm gen:app-server`: regenerates src/providers/appServer/protocol/ from the pinned codex binary
+// (`codex app-server generate-ts --experimental`), keeping only the types we consume (see protocolSelect.ts).
+// `--out <dir>` writes elsewhere (the drift test compares such a copy with the committed one).
+// Loads the TypeScript sources directly: run it with `--experimental-strip-types` (Node 22.15–22.17 need the flag,
+// 22.18+ strip types by default and accept it); the hook maps `./x.js` imports to `./x.ts`.
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { registerHooks } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs, promisify } from "node:util";
+
+registerHooks({
+  resolve(specifier, context, next) {
+    try {
+      return next(specifier, context);
+    } catch (error) {
+      if (specifier.startsWith(".") && specifier.endsWith(".js") && context.parentURL?.endsWith(".ts")) {
+        return next(`${specifier.slice(0, -3)}.ts`, context);
+      }
+      throw error;
+    }
+  },
+});
+
+const appServerDir = fileURLToPath(new URL("../src/providers/appServer/", import.meta.url));
+const { resolveCodexBinary, realCodexIo } = await import(path.join(appServerDir, "core.ts"));
+const { selectProtocolFiles } = await import(path.join(appServerDir, "protocolSelect.ts"));
+
+const { values } = parseArgs({ options: { out: { type: "string" } } });
+const outDir = path.resolve(values.out ?? path.join(appServerDir, "protocol"));
+const run = promisify(execFile);
+
+async function readTree(root, dir = "") {
+  const files = new Map();
+  for (const entry of await readdir(path.join(root, dir), { withFileTypes: true })) {
+    const relative = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) for (const [k, v] of await readTree(root, relative)) files.set(k, v);
+    else if (entry.name.endsWith(".ts"))
+      files.set(relative, await readFile(path.join(root, relative), "utf8"));
+  }
+  return files;
+}
+
+const binary = resolveCodexBinary(realCodexIo, process.platform, process.arch);
+// A private, empty CODEX_HOME: the generator must not read or write the user's configuration.
+const scratch = await mkdtemp(path.join(os.tmpdir(), "alphred-app-server-protocol-"));
+try {
+  const env = { PATH: process.env.PATH ?? "", HOME: scratch, CODEX_HOME: scratch };
+  const { stdout: version } = await run(binary.executablePath, ["--version"], { env });
+  const generated = path.join(scratch, "out");
+  await run(binary.executablePath, ["app-server", "generate-ts", "--experimental", "--out", generated], {
+    env,
+  });
+  const selected = selectProtocolFiles(await readTree(generated), version.trim());
+  // Replace every generated file; keep what is not TypeScript (biome.json).
+  for (const file of (await readTree(outDir).catch(() => new Map())).keys())
+    await rm(path.join(outDir, file));
+  for (const [file, text] of selected) {
+    await mkdir(path.dirname(path.join(outDir, file)), { recursive: true });
+    await writeFile(path.join(outDir, file), text);
+  }
+  console.log(`${version.trim()}: wrote ${selected.size} files to ${outDir}`);
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,85 @@
+import type { ResultEvent } from "../provider.js";
+import { classifyCodexFailure } from "./codexClassify.js";
+import { CodexProviderError, type CodexTimeoutKind } from "./codexError.js";
+import type { MapperState } from "./codexMapper.js";
+
+/** Why the provider stopped codex itself, when it did. */
+export type StopReason =
+  /** The caller's `signal` aborted. */
+  | { kind: "abort"; reason: unknown }
+  /** `timeout` or `idleTimeout` fired. */
+  | { kind: "timeout"; timeoutKind: CodexTimeoutKind; timeoutMs: number }
+  /** The stream carried a failure codex would not end by itself (fail-fast retry notice, malformed event). */
+  | { kind: "fail_fast" }
+  /** codex reported a fatal error but did not exit within the grace period. */
+  | { kind: "grace" }
+  /** The consumer stopped iterating (`return()`, `throw()`, `break`, `await using`). */
+  | { kind: "consumer" };
+
+/** Every fact of a run's ending. */
+export interface EndFacts {
+  /** The mapper's record: fatal message, malformed event, held result. */
+  state: MapperState;
+  /** What the SDK's stream threw, if anything (its text carries codex's exit code and stderr). */
+  streamError?: unknown;
+  /** Why the provider stopped codex, if it did. */
+  stop?: StopReason;
+  /** Whether codex was spawned. */
+  processStarted: boolean;
+  /** Current time in ms, for the result's timestamp. */
+  now: number;
+}
+
+/** The signal the provider's abort sends codex (Node's default kill signal). */
+const KILL_SIGNAL = "SIGTERM";
+
+/**
+ * The one place a run's ending is decided: turns all facts into the terminal result or exactly one error.
+ * Precedence: malformed event > caller abort > fatal stream message > deadline > thrown error > result >
+ * missing result. When the provider killed codex, the error says so (`signal: "SIGTERM"`, `stderr: ""`: the SDK
+ * keeps a killed child's stderr to itself).
+ */
+export function settle(facts: EndFacts): ResultEvent | CodexProviderError {
+  const { state, streamError, stop } = facts;
+  const killed = facts.processStarted && stop !== undefined;
+  const exit = killed ? { signal: KILL_SIGNAL, stderr: "" } : {};
+  if (state.invalid !== undefined) return withDetails(state.invalid, exit);
+  if (stop?.kind === "abort")
+    return classifyCodexFailure({ aborted: true, abortReason: stop.reason, ...exit });
+  // A fatal message codex already reported is the cause, even when a deadline fired while codex was exiting.
+  if (state.fatalMessage !== undefined) {
+    return classifyCodexFailure({
+      message: state.fatalMessage,
+      ...(streamError === undefined || killed ? {} : { error: streamError }),
+      ...exit,
+    });
+  }
+  if (stop?.kind === "timeout") {
+    return classifyCodexFailure({ timeoutKind: stop.timeoutKind, timeoutMs: stop.timeoutMs, ...exit });
+  }
+  if (streamError !== undefined) {
+    if (CodexProviderError.isInstance(streamError)) return streamError;
+    return classifyCodexFailure({ error: streamError, ...exit });
+  }
+  if (state.pendingResult !== undefined) return { ...state.pendingResult, timestamp: facts.now };
+  return new CodexProviderError({
+    code: "CODEX_MISSING_RESULT",
+    message: `Codex stream ended after ${state.index} events without a terminal result (turn.completed).`,
+    details: {
+      eventCount: state.index,
+      ...(facts.processStarted ? { exitCode: 0, stderr: "" } : {}),
+      ...exit,
+    },
+  });
+}
+
+function withDetails(error: CodexProviderError, extra: Record<string, unknown>): CodexProviderError {
+  if (Object.keys(extra).length === 0) return error;
+  return new CodexProviderError({
+    code: error.code,
+    message: error.message,
+    retryable: error.retryable,
+    details: { ...error.details, ...extra },
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+  });
+}

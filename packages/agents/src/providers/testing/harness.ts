@@ -1,0 +1,139 @@
+import { readdir, readFile } from "node:fs/promises";
+import type { CodexOptions, Input, ThreadEvent, ThreadOptions, TurnOptions } from "@openai/codex-sdk";
+import type { ProviderEvent } from "../../provider.js";
+import type { CodexBootstrap } from "../codexBootstrap.js";
+import { CodexProviderError } from "../codexError.js";
+import type { CodexClientFactory, CodexTurnStream } from "../codexIo.js";
+
+/** The one shared test harness: a typed fake SDK client, stream scripts, and a live-process scan. */
+
+/** What a fake client saw. */
+export interface Recorded {
+  clientOptions?: CodexOptions;
+  threadOptions?: ThreadOptions;
+  input?: Input;
+  signal?: AbortSignal;
+  /** How many turns were started (0 means nothing was spawned). */
+  started: number;
+  /** True once the stream's `finally` ran. */
+  returned: boolean;
+}
+
+/** A fresh record. */
+export const record = (): Recorded => ({ started: 0, returned: false });
+
+/** Produces raw SDK events for one turn; gets the turn's abort signal like the SDK's child does. */
+export type Script = (signal: AbortSignal) => AsyncGenerator<unknown>;
+
+/** A typed fake of the SDK client that replays a script through the seam `CodexProvider` offers. */
+export function fakeClient(script: Script, recorded: Recorded = record()): CodexClientFactory {
+  return (clientOptions) => {
+    recorded.clientOptions = clientOptions;
+    return {
+      startThread: (threadOptions) => {
+        recorded.threadOptions = threadOptions;
+        return {
+          runStreamed: async (input: Input, turnOptions?: TurnOptions): Promise<CodexTurnStream> => {
+            recorded.started++;
+            recorded.input = input;
+            recorded.signal = turnOptions?.signal;
+            const inner = script(turnOptions?.signal ?? new AbortController().signal);
+            async function* events(): AsyncGenerator<ThreadEvent> {
+              try {
+                for (let next = await inner.next(); !next.done; next = await inner.next()) {
+                  yield next.value as ThreadEvent;
+                }
+              } finally {
+                recorded.returned = true;
+              }
+            }
+            return { events: events() };
+          },
+        };
+      },
+    };
+  };
+}
+
+const abortError = () => new DOMException("The operation was aborted", "AbortError");
+
+/** Rejects once the signal aborts (as the SDK's stream does when its child is killed). */
+export function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (signal.aborted) reject(abortError());
+    signal.addEventListener("abort", () => reject(abortError()), { once: true });
+  });
+}
+
+/** Replays events, then optionally throws `end` (the SDK's exit error); stops at an abort like the SDK. */
+export function replay(events: readonly unknown[], end?: unknown): Script {
+  return async function* (signal) {
+    for (const event of events) {
+      if (signal.aborted) throw abortError();
+      yield event;
+    }
+    if (end !== undefined) throw end;
+  };
+}
+
+/** Replays events, then stays silent until aborted (a codex waiting on a dead server). */
+export function replayThenHang(events: readonly unknown[]): Script {
+  return async function* (signal) {
+    for (const event of events) yield event;
+    await untilAborted(signal);
+  };
+}
+
+/** A bootstrap result pointing at nothing real. */
+export const fakeBoot = (apiKey: string): CodexBootstrap => ({
+  authMode: "api_key",
+  apiKey,
+  apiKeySource: "CODEX_API_KEY",
+  model: "gpt-5.5",
+  baseUrl: "http://127.0.0.1:1/v1",
+  codexHome: "/tmp/ch",
+  codexPath: "/bin/codex",
+  childEnv: { PATH: "/usr/bin", CODEX_HOME: "/tmp/ch" },
+});
+
+/** Drains a run: its events and the one typed error it failed with (anything else is rethrown). */
+export async function collect(
+  iterable: AsyncIterable<ProviderEvent>,
+): Promise<{ events: ProviderEvent[]; error?: CodexProviderError }> {
+  const events: ProviderEvent[] = [];
+  try {
+    for await (const event of iterable) events.push(event);
+    return { events };
+  } catch (error) {
+    if (!CodexProviderError.isInstance(error)) throw error;
+    return { events, error };
+  }
+}
+
+/** The `type` of each event. */
+export const types = (events: readonly ProviderEvent[]): string[] => events.map((event) => event.type);
+
+/**
+ * PIDs of live processes whose environment names this CODEX_HOME. Reads Linux `/proc`; on any other platform it
+ * throws instead of returning an empty list that would let a leak test pass vacuously.
+ */
+export async function codexProcessesUsing(codexHome: string, platform = process.platform): Promise<number[]> {
+  if (platform !== "linux") throw new Error(`codexProcessesUsing needs Linux /proc; this is ${platform}`);
+  let found: number[] = [];
+  for (let attempt = 0; attempt < 40; attempt++) {
+    found = [];
+    for (const entry of await readdir("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const environ = await readFile(`/proc/${entry}/environ`, "latin1");
+        const stat = await readFile(`/proc/${entry}/stat`, "latin1");
+        if (environ.includes(`CODEX_HOME=${codexHome}\0`) && !/\) Z /.test(stat)) found.push(Number(entry));
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+    if (found.length === 0) return found;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return found;
+}
