@@ -46,6 +46,7 @@ export interface FaultRow {
   retryable?: boolean;
   statusCode?: number;
   failureCode?: string;
+  retryAfterMs?: number;
   exitCode?: number;
   signal?: string;
   /** Milliseconds from `run()` to the settle. */
@@ -53,6 +54,8 @@ export interface FaultRow {
   /** The harness cap aborted the run. */
   capped?: boolean;
   processesLeft?: number;
+  /** POSTs the emulator saw for this row (codex's own retries). */
+  posts?: number;
   rejections: number;
   killed?: number;
   returnMs?: number;

@@ -18,6 +18,7 @@ export const DEFAULT_CAP_MS = 120_000;
 export const CUSTOM_IDLE_MS = 2000;
 
 const marker = (scenario) => `[faults:${scenario.id}]`;
+let runs = 0;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -83,6 +84,15 @@ function bootstrapFor(scenario, servers, bootstrapCodex) {
   return undefined;
 }
 
+/** Resolves once `condition()` holds; throws after `ms`. */
+async function until(condition, ms = 10_000) {
+  const deadline = performance.now() + ms;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error("faults: the condition never held");
+    await sleep(20);
+  }
+}
+
 /** The pids among `pids` whose parent is this process (field 4 of `/proc/<pid>/stat`). */
 async function childrenOfThisProcess(pids) {
   const children = [];
@@ -99,10 +109,12 @@ async function childrenOfThisProcess(pids) {
 }
 
 /** Drives one run as the row's action says; returns the error it ended with (undefined when none). */
-async function drive(scenario, handle, run, abort, note) {
+async function drive({ scenario, handle, run, abort, note, prompt, servers }) {
   try {
     if (scenario.action === "kill") {
-      await handle.next(); // codex is running once its first event arrived
+      await handle.next();
+      // Mid-turn: codex has sent its request and waits on the (hanging) server.
+      await until(() => servers.emulator.requests.some((request) => request.prompt.includes(prompt)));
       // The SDK's own child (its parent is this process), not helpers codex may have started: those must go too.
       const pids = await childrenOfThisProcess(await codexProcessesUsing(run.codexHome, process.platform, 1));
       if (pids.length === 0) throw new Error("faults: no codex process to kill");
@@ -169,12 +181,14 @@ export async function runScenario(
     const cap = AbortSignal.timeout(capMs);
     const note = {};
     const started = performance.now();
-    const handle = provider.run(`${marker(scenario)} go`, {
+    // The prompt's marker picks the emulator turn; the run number tells this run's requests from other runs'.
+    const prompt = `${marker(scenario)} run ${++runs} go`;
+    const handle = provider.run(prompt, {
       workingDirectory: run.workingDirectory,
       signal: AbortSignal.any([abort.signal, cap]),
       ...scenario.options,
     });
-    const error = await drive(scenario, handle, run, abort, note);
+    const error = await drive({ scenario, handle, run, abort, note, prompt, servers });
     const ms = Math.round(performance.now() - started);
     const details = error?.details ?? {};
     return {
@@ -183,11 +197,16 @@ export async function runScenario(
       retryable: error?.retryable,
       statusCode: details.statusCode,
       failureCode: details.failureCode,
+      retryAfterMs: details.retryAfterMs,
       exitCode: details.exitCode,
       signal: details.signal,
       ms,
       capped: cap.aborted,
       processesLeft: (await codexProcessesUsing(run.codexHome)).length,
+      // Requests that reached the emulator for this row: how often codex retried by itself.
+      posts: servers.emulator.requests.filter(
+        (request) => request.method === "POST" && request.prompt.includes(prompt),
+      ).length,
       ...note,
     };
   } finally {

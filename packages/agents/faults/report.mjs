@@ -40,6 +40,7 @@ const COLUMNS = [
   ["failureCode", (row) => show(row.failureCode)],
   ["exit", exit],
   ["time to failure (s)", (row) => seconds(row.ms)],
+  ["POSTs", (row) => show(row.posts)],
   ["codex left", (row) => show(row.processesLeft)],
   ["unhandled rejections", (row) => show(row.rejections)],
   ["verdict", verdict],
@@ -74,11 +75,12 @@ Result: **${pass ? "every row met its expectation" : `${failed} row(s) broke the
 
 ${formatTable(rows)}
 
-Columns: *code*/*retryable*/*statusCode*/*failureCode* are the \`CodexProviderError\`'s \`code\`, \`retryable\`,
-\`details.statusCode\`, \`details.failureCode\`; *exit* is \`details.exitCode\` (codex exited by itself) or
-\`details.signal\` (the provider or the row killed it); *time to failure* is from \`run()\` to the settle; *codex
-left* is the number of live processes whose environment names the run's \`CODEX_HOME\` (scanned in \`/proc\` after the
-run; must be 0); *unhandled rejections* counts process-level \`unhandledRejection\` events while the row ran (must
+Columns: _code_/_retryable_/_statusCode_/_failureCode_ are the \`CodexProviderError\`'s \`code\`, \`retryable\`,
+\`details.statusCode\`, \`details.failureCode\`; _exit_ is \`details.exitCode\` (codex exited by itself) or
+\`details.signal\` (the provider or the row killed it); _time to failure_ is from \`run()\` to the settle; _POSTs_
+counts the requests that reached the emulator for the row (codex's own retries); _codex
+left_ is the number of live processes whose environment names the run's \`CODEX_HOME\` (scanned in \`/proc\` after the
+run; must be 0); _unhandled rejections_ counts process-level \`unhandledRejection\` events while the row ran (must
 be 0). A row passes when code and retryable match the table in \`faults/scenarios.mjs\`, it settled by itself,
 no process is left and no rejection fired.
 

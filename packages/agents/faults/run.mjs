@@ -44,10 +44,13 @@ const machine = {
   concurrency,
 };
 
-// Slow rows first so the two workers finish together.
+// The slowest rows (codex's own retries on the default path) first, so the workers finish together.
+const SLOW_ON_DEFAULT = ["unresolvable", "http-500", "http-502", "http-503", "refused"];
+const weight = ([scenario, mode]) =>
+  mode === "default" ? (SLOW_ON_DEFAULT.includes(scenario.id) ? 0 : 1) : 2;
 const jobs = modes
   .flatMap((mode) => SCENARIOS.filter((s) => only?.includes(s.id) ?? true).map((s) => [s, mode]))
-  .sort(([, a], [, b]) => (a === b ? 0 : a === "default" ? -1 : 1));
+  .sort((a, b) => weight(a) - weight(b));
 
 const started = performance.now();
 const date = new Date().toISOString();
@@ -81,18 +84,25 @@ const bounds = [
   `Fatal error reported but codex does not exit: killed after \`FATAL_EXIT_GRACE_MS\` = ${FATAL_EXIT_GRACE_MS} ms.`,
   `401/403 on the default path: \`failFastReconnects\` (default on) fails the run at codex's first \`Reconnecting…\` notice (measured ${measured("http-401", "default")} / ${measured("http-403", "default")}; codex alone retries five times).`,
   `Connection refused: default path ${measured("refused", "default")} (the provider fails at codex's first \`waiting for network\` notice), custom provider ${measured("refused", "custom")} — without any \`timeout\`.`,
-  `Unresolvable host: default path ${measured("unresolvable", "default")}, custom provider ${measured("unresolvable", "custom")} — without any \`timeout\`.`,
-  `5xx on the default path: codex retries them itself (request retries with backoff, then \`Reconnecting…\` stream retries) before it gives up: 500 ${measured("http-500", "default")}, 502 ${measured("http-502", "default")}, 503 ${measured("http-503", "default")}; on the custom provider (retries off) ${measured("http-500", "custom")}.`,
+  `Unresolvable host (every lookup fails, \`failed to lookup address information: Try again\`): default path ${measured("unresolvable", "default")} — codex makes five \`Reconnecting… n/5\` attempts, falls back from WebSockets to HTTPS, and only then reports \`waiting for network\`, where the provider ends the run; custom provider ${measured("unresolvable", "custom")}. No \`timeout\` set.`,
+  `5xx on the default path: codex retries them itself, with visible \`Reconnecting… 1/5\`…\`5/5\` notices (reason \`high demand\` for 500), before it gives up: 500 ${measured("http-500", "default")}, 502 ${measured("http-502", "default")}, 503 ${measured("http-503", "default")} (the emulator saw ${byRow("http-503", "default")?.posts ?? "—"} POSTs for one 503 run); on the custom provider (retries off) ${measured("http-500", "custom")}, ${byRow("http-503", "custom")?.posts ?? "—"} POST(s). Reset, early EOF and \`response.failed\` likewise take ${measured("reset", "default")} / ${measured("eof", "default")} / ${measured("response-failed", "default")} on the default path (five stream retries).`,
+  `429 on the default path: no hint fails at once (${measured("http-429", "default")}); with \`Retry-After\`/hint text codex waits and retries first (${measured("http-429-hint", "default")}) and ${byRow("http-429-hint", "default")?.retryAfterMs === undefined ? "the hint does not reach the error (no `retryAfterMs`: codex 0.163 drops it)" : `the error carries \`retryAfterMs\` ${byRow("http-429-hint", "default").retryAfterMs}`}.`,
   "A server that never sends headers, or stalls after them, is bounded only by the run's `timeout`/`idleTimeout` (or a custom provider's `stream_idle_timeout_ms`, which fires first in the custom rows); those rows set 3 s.",
   `\`return()\` with a pending \`next()\`: codex is killed and the pending \`next()\` settles as done (return → settle ${byRow("return-pending", "default")?.returnMs ?? "—"} ms default, ${byRow("return-pending", "custom")?.returnMs ?? "—"} ms custom).`,
 ];
 const notes = [
-  "Unresolvable host: the base URL names a host under the reserved `.invalid` TLD, and codex runs through a wrapper that execs it (same pid) in a fresh, empty network namespace (`unshare -rn`): no interface is up and there is no route, so its DNS lookup fails on this machine with ENETUNREACH and no packet leaves it. The runner checks that the namespace has no route before running the row and reports the row as not run when `unshare` is unavailable.",
-  "Binary killed: the row scans `/proc` for the run's codex process (by `CODEX_HOME`) after the first event and SIGKILLs it; the failure carries `signal: SIGKILL`.",
+  "Unresolvable host: the base URL names a host under the reserved `.invalid` TLD, and codex runs through a wrapper that execs it (same pid) in a fresh, empty network namespace (`unshare -rn`): no interface is up and there is no route, so its DNS lookup fails on this machine with ENETUNREACH and no packet leaves it. The runner checks that the namespace has no route before running the row and reports the row as not run when `unshare` is unavailable. A one-off `strace -f -e trace=network` of this row showed every DNS query failing with ENETUNREACH — for the base URL's host and also for `chatgpt.com` and `api.github.com`, which codex 0.163 looks up by itself. A lookup that gets a real NXDOMAIN answer (`Name or service not known`) needs a DNS server and is not run.",
+  "Binary killed: once codex's request reached the (hanging) emulator, the row finds the SDK's codex child in `/proc` (by `CODEX_HOME` and parent pid) and SIGKILLs it; the failure carries `signal: SIGKILL`.",
   "Caller abort aborts the run's `signal` 0.5 s after the first event; `return()` is called 0.3 s after a `next()` went pending on a server that never answers.",
   "Malformed SSE: codex skips unparseable `data:` lines, so the run ends normally with a result; that is the expectation.",
 ];
 
+// Back in table order for the report: default path first, each path in the order of scenarios.mjs.
+rows.sort(
+  (a, b) =>
+    modes.indexOf(a.mode) - modes.indexOf(b.mode) ||
+    SCENARIOS.findIndex((s) => s.id === a.id) - SCENARIOS.findIndex((s) => s.id === b.id),
+);
 console.log(`\n${formatTable(rows)}\n`);
 const pass = allPass(rows);
 console.log(
