@@ -2,8 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type CodexDiagnosis,
+  createCodexDoctor,
   type DoctorIo,
-  diagnoseCodex,
   formatDiagnosis,
   maskSecret,
   parseModelCatalog,
@@ -55,10 +55,9 @@ function fakeIo(options: FakeOptions = {}) {
 }
 
 const diagnose = (env: Record<string, string | undefined>, fake = fakeIo(), model?: string) =>
-  diagnoseCodex({
+  createCodexDoctor({ io: fake.io, platform: "linux", arch: "x64" })({
     env: { HOME: "/home/u", ...env },
     ...(model ? { model } : {}),
-    dependencies: { io: fake.io, platform: "linux", arch: "x64" },
   });
 const check = (diagnosis: CodexDiagnosis, id: string) => diagnosis.checks.find((entry) => entry.id === id);
 

@@ -104,9 +104,20 @@ export interface DiagnoseOptions {
   model?: string;
   /** Diagnose this binary instead of the bundled one. */
   codexPath?: string;
-  /** Injected IO and platform, for tests. */
-  dependencies?: Partial<{ io: DoctorIo; platform: string; arch: string }>;
 }
+
+/** What the doctor reads the machine through; `createCodexDoctor` takes any of them (tests inject fakes). */
+export interface DoctorDependencies {
+  /** Process and file-system access. */
+  io: DoctorIo;
+  /** `process.platform`. */
+  platform: string;
+  /** `process.arch`. */
+  arch: string;
+}
+
+/** Diagnoses the machine; see `diagnoseCodex`. */
+export type CodexDoctor = (options?: DiagnoseOptions) => Promise<CodexDiagnosis>;
 
 const realDoctorIo: DoctorIo = {
   resolvePackage: realCodexIo.resolvePackage,
@@ -136,16 +147,31 @@ export function parseModelCatalog(stdout: string): string[] | undefined {
   }
 }
 
+/** Creates a doctor that reads the machine through `dependencies` (the real IO and platform by default). */
+export function createCodexDoctor(dependencies: Partial<DoctorDependencies> = {}): CodexDoctor {
+  const { io, platform, arch }: DoctorDependencies = {
+    io: realDoctorIo,
+    platform: process.platform,
+    arch: process.arch,
+    ...dependencies,
+  };
+  return (options = {}) => diagnose(options, io, platform, arch);
+}
+
 /**
  * Diagnoses why Codex would or would not start here: credential and its source, `CODEX_HOME`, binary and version,
  * SDK version, base URL, model and whether the binary's catalog knows it, login status. Never throws for what it
  * finds (findings are `checks`); keys are masked everywhere in the result.
  */
-export async function diagnoseCodex(options: DiagnoseOptions = {}): Promise<CodexDiagnosis> {
+export const diagnoseCodex: CodexDoctor = createCodexDoctor();
+
+async function diagnose(
+  options: DiagnoseOptions,
+  io: DoctorIo,
+  platform: string,
+  arch: string,
+): Promise<CodexDiagnosis> {
   const env = options.env ?? process.env;
-  const io = options.dependencies?.io ?? realDoctorIo;
-  const platform = options.dependencies?.platform ?? process.platform;
-  const arch = options.dependencies?.arch ?? process.arch;
   const checks: DoctorCheck[] = [];
   const secrets = [env.CODEX_API_KEY, env.OPENAI_API_KEY].filter(
     (value): value is string => typeof value === "string" && value.trim().length > 0,

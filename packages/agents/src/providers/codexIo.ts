@@ -9,12 +9,19 @@ import {
   Codex,
   type CodexOptions,
   type Input,
-  type ThreadEvent,
   type ThreadOptions,
   type TurnOptions,
 } from "@openai/codex-sdk";
+import type { CodexConfigObject } from "./codexOptions.js";
 
-/** The one module that touches processes, the file system and `@openai/codex-sdk`. */
+/**
+ * The one module that touches processes, the file system and `@openai/codex-sdk`.
+ *
+ * The seam types below are structural slices of the SDK's own types, declared here so the package's public
+ * declarations never import `@openai/codex-sdk` (whose `.d.ts` needs `@modelcontextprotocol/sdk`, a package it does
+ * not depend on). `createSdkClient` and `CodexProvider` assign the SDK's types to them and back, so a drifting SDK
+ * fails to compile here.
+ */
 
 /** What `codex login status` printed and how it exited. */
 export interface LoginStatusOutput {
@@ -28,28 +35,87 @@ export interface LoginStatusOutput {
   stderr: string;
 }
 
-/** A started turn: the SDK's stream of thread events. */
+/** The SDK client options the provider sets (a slice of the SDK's `CodexOptions`). */
+export interface CodexClientOptions {
+  /** Path of the `codex` binary to spawn. */
+  codexPathOverride?: string;
+  /** Responses API base URL. */
+  baseUrl?: string;
+  /** API key, exported to the child as `CODEX_API_KEY`. */
+  apiKey?: string;
+  /** Codex CLI `--config` overrides. */
+  config?: CodexConfigObject;
+  /** The child's whole environment. */
+  env?: Record<string, string>;
+}
+
+/** The thread settings the provider sets (a slice of the SDK's `ThreadOptions`). */
+export interface CodexThreadOptions {
+  /** Model name. */
+  model?: string;
+  /** The agent's working directory. */
+  workingDirectory?: string;
+  /** Sandbox of the agent's commands. */
+  sandboxMode?: "read-only" | "workspace-write" | "danger-full-access";
+  /** When the agent asks for approval. */
+  approvalPolicy?: "never" | "on-request" | "on-failure" | "untrusted";
+  /** Skip codex's trusted-git-repo check. */
+  skipGitRepoCheck?: boolean;
+  /** Reasoning effort passed to the model. */
+  modelReasoningEffort?: "minimal" | "low" | "medium" | "high" | "xhigh" | "max" | "ultra" | "persistent";
+  /** Whether the agent's sandboxed commands may use the network (`workspace-write` only). */
+  networkAccessEnabled?: boolean;
+  /** Whether and how the agent may search the web. */
+  webSearchMode?: "disabled" | "cached" | "live";
+  /** Directories the agent may write besides `workingDirectory`. */
+  additionalDirectories?: string[];
+}
+
+/** The turn input: text (and image) parts, in order (the SDK's `Input`). */
+export type CodexTurnInput =
+  | string
+  | ({ type: "text"; text: string } | { type: "local_image"; path: string })[];
+
+/** Per-turn options the provider sets (a slice of the SDK's `TurnOptions`). */
+export interface CodexTurnOptions {
+  /** JSON schema the agent's final message must follow (strict-mode compatible). */
+  outputSchema?: unknown;
+  /** Aborting it kills the codex process. */
+  signal?: AbortSignal;
+}
+
+/** A started turn: the SDK's stream of thread events, validated by the provider as they arrive. */
 export interface CodexTurnStream {
   /** Raw thread events, in order. */
-  events: AsyncGenerator<ThreadEvent>;
+  events: AsyncGenerator<unknown>;
 }
 
 /** The slice of an SDK thread the provider uses. */
 export interface CodexThreadLike {
   /** Starts a turn and streams its events. */
-  runStreamed(input: Input, turnOptions?: TurnOptions): Promise<CodexTurnStream>;
+  runStreamed(input: CodexTurnInput, turnOptions?: CodexTurnOptions): Promise<CodexTurnStream>;
 }
 
 /** The slice of the SDK client the provider uses. */
 export interface CodexClientLike {
   /** Starts a new thread. */
-  startThread(options?: ThreadOptions): CodexThreadLike;
+  startThread(options?: CodexThreadOptions): CodexThreadLike;
   /** Continues a thread stored in `CODEX_HOME` (`codex exec resume <id>`). */
-  resumeThread(id: string, options?: ThreadOptions): CodexThreadLike;
+  resumeThread(id: string, options?: CodexThreadOptions): CodexThreadLike;
 }
 
+// Each seam type must equal the SDK's type restricted to the same fields, both ways: an SDK bump that renames a
+// field, or adds or drops an enum value, fails to compile here (the declarations themselves stay SDK-free).
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Slice<Ours, Sdk> = keyof Ours extends keyof Sdk ? Exact<Ours, Pick<Sdk, keyof Ours & keyof Sdk>> : false;
+const agrees = <T extends true>(proof: T) => proof;
+agrees<Slice<CodexClientOptions, CodexOptions>>(true);
+agrees<Slice<CodexThreadOptions, ThreadOptions>>(true);
+agrees<Slice<CodexTurnOptions, TurnOptions>>(true);
+agrees<Exact<CodexTurnInput, Input>>(true);
+
 /** Creates an SDK client; the seam tests replace with a typed fake. */
-export type CodexClientFactory = (options: CodexOptions) => CodexClientLike;
+export type CodexClientFactory = (options: CodexClientOptions) => CodexClientLike;
 
 /** Process and file-system access used by the bootstrap and the provider. */
 export interface CodexIo {

@@ -1,9 +1,8 @@
 import path from "node:path";
-import type { UserInput } from "@openai/codex-sdk";
 import { z } from "zod";
 import type { CodexBootstrapper } from "./codexBootstrap.js";
 import { type CodexErrorCode, CodexProviderError } from "./codexError.js";
-import type { CodexClientFactory } from "./codexIo.js";
+import type { CodexClientFactory, CodexTurnInput } from "./codexIo.js";
 import { type JsonSchema, type OutputSchema, toStrictJsonSchema } from "./codexOutputSchema.js";
 import {
   EXEC_APPROVAL_POLICIES,
@@ -369,7 +368,7 @@ export function buildTurnInput(
 /** A validated run: the turn input, the options, and the strict JSON schema sent for `outputSchema`. */
 export interface PreparedRun {
   /** Context passages, the prompt, then one `local_image` per image. */
-  input: UserInput[];
+  input: Exclude<CodexTurnInput, string>;
   /** The validated options. */
   options: ResolvedRunOptions;
   /** `outputSchema` as the strict JSON schema codex sends (`text.format`), when given. */
@@ -398,7 +397,7 @@ export function parseRunInput(prompt: unknown, options: unknown): PreparedRun {
       { path: ["prompt"], inputChars: length, maxInputChars: MAX_INPUT_CHARS },
     );
   }
-  const turnInput: UserInput[] = input;
+  const turnInput: Exclude<CodexTurnInput, string> = input;
   for (const image of resolved.images ?? []) turnInput.push({ type: "local_image", path: image });
   return resolved.outputSchema === undefined
     ? { input: turnInput, options: resolved }

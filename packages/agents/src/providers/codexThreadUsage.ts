@@ -7,13 +7,27 @@ import type { UsageMetadata } from "../provider.js";
 // turn on the thread or, for a thread resumed from elsewhere, reads from the thread's rollout file
 // (`$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<time>-<threadId>.jsonl`, last `token_count` event).
 
+/** Token counts as the binary writes them (`turn.completed.usage`, a rollout's `total_token_usage`). */
+export interface WireUsage {
+  /** Input tokens. */
+  input_tokens: number;
+  /** Input tokens served from the prompt cache. */
+  cached_input_tokens?: number | undefined;
+  /** Input tokens written to the prompt cache. */
+  cache_write_input_tokens?: number | undefined;
+  /** Output tokens. */
+  output_tokens: number;
+  /** Output tokens spent on reasoning. */
+  reasoning_output_tokens?: number | undefined;
+}
+
 const usageSchema = z.object({
   input_tokens: z.number(),
   cached_input_tokens: z.number().default(0),
   cache_write_input_tokens: z.number().default(0),
   output_tokens: z.number(),
   reasoning_output_tokens: z.number().default(0),
-});
+}) satisfies z.ZodType<unknown, WireUsage>;
 
 const tokenCountLine = z.object({
   type: z.literal("event_msg"),
@@ -24,7 +38,7 @@ const tokenCountLine = z.object({
 });
 
 /** Converts the binary's snake_case usage to `UsageMetadata`. */
-export function toUsageMetadata(usage: z.input<typeof usageSchema>): UsageMetadata {
+export function toUsageMetadata(usage: WireUsage): UsageMetadata {
   const parsed = usageSchema.parse(usage);
   return {
     inputTokens: parsed.input_tokens,
