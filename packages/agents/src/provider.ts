@@ -136,8 +136,8 @@ export interface ResultMetadata {
 
 /** A runtime notice: thread start, reasoning, warnings, retries, unmodelled items. */
 export type SystemEvent = ProviderEventBase<"system", SystemEventMetadata>;
-/** A message from the agent. */
-export type AssistantEvent = ProviderEventBase<"assistant", { itemId: string }>;
+/** A message from the agent; with `partial: true`, only the new piece of a message still being written. */
+export type AssistantEvent = ProviderEventBase<"assistant", { itemId: string; partial?: true }>;
 /** A tool call started (or changed). */
 export type ToolUseEvent = ProviderEventBase<"tool_use", ToolEventMetadata>;
 /** A tool call finished. */
