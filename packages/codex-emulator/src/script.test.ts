@@ -123,8 +123,9 @@ describe("responses", () => {
       "response.output_item.done",
       "response.completed",
     ]);
-    const done = events[4]?.data.item as { id: string };
-    expect((events[1]?.data.item as { id: string; content: unknown[] }).content).toEqual([]);
+    const [, added, , , finished] = events;
+    const done = finished?.data.item as { id: string };
+    expect(added?.data.item).toMatchObject({ id: done.id, content: [] });
     expect(events.slice(2, 4).map((event) => [event.data.item_id, event.data.delta])).toEqual([
       [done.id, "Hel"],
       [done.id, "lo world"],

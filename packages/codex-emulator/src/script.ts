@@ -183,7 +183,12 @@ export function itemEvents(items: OutputItem[], ids: IdSource): SseEvent[] {
         item: { ...rendered, status: "in_progress", content: [] },
       }),
       ...item.deltas.map((delta) =>
-        sseEvent("response.output_text.delta", { item_id: itemId, output_index: index, content_index: 0, delta }),
+        sseEvent("response.output_text.delta", {
+          item_id: itemId,
+          output_index: index,
+          content_index: 0,
+          delta,
+        }),
       ),
       done,
     ];

@@ -52,7 +52,13 @@ const TURNS: Record<string, Turn> = {
   "http-401": turn({
     fault: "http",
     status: 401,
-    body: { error: { message: "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key" } },
+    body: {
+      error: {
+        message: "Incorrect API key provided.",
+        type: "invalid_request_error",
+        code: "invalid_api_key",
+      },
+    },
   }),
   "http-403": turn({ fault: "http", status: 403 }),
   "http-429": turn({ fault: "http", status: 429 }),
@@ -76,7 +82,8 @@ let run: HermeticRun;
 let shared: CodexProvider;
 const figures: Record<string, number> = {};
 
-const custom = (baseUrl: string) => customProviderConfig(baseUrl, { idleTimeoutMs: 5000 }) as CodexConfigObject;
+const custom = (baseUrl: string) =>
+  customProviderConfig(baseUrl, { idleTimeoutMs: 5000 }) as CodexConfigObject;
 
 function provider(options: CodexProviderOptions = {}): CodexProvider {
   return new CodexProvider({
@@ -313,7 +320,13 @@ const FAILURES: FailureCase[] = [
     failureCode: "timeout",
     options: { timeout: 1500 },
   },
-  { name: "hang", code: "CODEX_ABORTED", retryable: false, failureCode: "aborted", options: { abortAfterMs: 1000 } },
+  {
+    name: "hang",
+    code: "CODEX_ABORTED",
+    retryable: false,
+    failureCode: "aborted",
+    options: { abortAfterMs: 1000 },
+  },
 ];
 
 describe.concurrent("app-server transport: the failure table of the exec transport", () => {
@@ -325,5 +338,163 @@ describe.concurrent("app-server transport: the failure table of the exec transpo
     if (failureCode !== undefined) expect(result.error?.details.failureCode).toBe(failureCode);
     expect(result.events.filter((event) => event.type === "result")).toEqual([]);
     expect(JSON.stringify(result.error?.toJSON())).not.toContain(run.env.CODEX_API_KEY);
+  });
+});
+
+/** A provider on its own CODEX_HOME, so its process can be found and counted. */
+async function isolated(
+  options: CodexProviderOptions = {},
+): Promise<{ on: CodexProvider; home: string; [Symbol.asyncDispose](): Promise<void> }> {
+  const own = await createHermeticRun({ baseUrl: emulator.baseUrl });
+  const on = provider({ env: own.env, ...options });
+  return {
+    on,
+    home: own.codexHome,
+    async [Symbol.asyncDispose]() {
+      await on.close();
+      await own.cleanup();
+    },
+  };
+}
+
+describe.concurrent("app-server transport only", () => {
+  it("partialMessages: the new text arrives as partial assistant events before the complete message", async () => {
+    const result = await runOn(shared, "deltas", { partialMessages: true });
+    expectSuccess(result, "Hello, streamed world.");
+    const assistant = result.events.filter((event) => event.type === "assistant");
+    const partial = assistant.filter((event) => event.metadata?.partial === true);
+    expect(partial.length).toBeGreaterThan(0);
+    expect(partial.map((event) => event.content).join("")).toBe("Hello, streamed world.");
+    expect(assistant.at(-1)).toMatchObject({
+      content: "Hello, streamed world.",
+      metadata: { itemId: partial[0]?.metadata?.itemId },
+    });
+    expect(assistant.at(-1)?.metadata?.partial).toBeUndefined();
+    // Without the option the stream is the exec transport's.
+    const plain = await runOn(shared, "deltas");
+    expect(types(plain.events)).toEqual(["system", "assistant", "usage", "result"]);
+  });
+
+  it("an abort interrupts the turn, kills its command, and the same process runs the next turn", async () => {
+    await using own = await isolated();
+    const result = await runOn(own.on, "sleep", {
+      abortOn: (event) => event.type === "tool_use",
+    });
+    expect(result.error?.code).toBe("CODEX_ABORTED");
+    figures.abortToSettledMs = Math.round(result.abortToSettledMs ?? -1);
+    expect(result.abortToSettledMs).toBeLessThan(3000);
+    expect(await eventually(async () => !(await commandAlive(SLEEP)))).toBe(true);
+    const [pid] = await appServers(own.home);
+    expect(pid).toBeDefined();
+    expectSuccess(await runOn(own.on, "message"), "Hello from the emulator.");
+    expect(await appServers(own.home)).toEqual([pid]);
+  });
+
+  it("a consumer's break interrupts the turn the same way", async () => {
+    await using own = await isolated();
+    for await (const event of own.on.run("[[e2e:sleep]] go", { workingDirectory: run.workingDirectory })) {
+      if (event.type === "tool_use") break;
+    }
+    expect(await eventually(async () => !(await commandAlive(SLEEP)))).toBe(true);
+    expectSuccess(await runOn(own.on, "message"), "Hello from the emulator.");
+  });
+
+  it.each([
+    ["accept", "completed"],
+    ["acceptForSession", "completed"],
+    ["decline", "failed"],
+  ] as const)("onApproval %s → the command is %s and the turn completes", async (decision, status) => {
+    const asked: CodexApprovalRequest[] = [];
+    await using own = await isolated({
+      approvalPolicy: "untrusted",
+      onApproval: (request) => {
+        asked.push(request);
+        return decision;
+      },
+    });
+    const result = await runOn(own.on, "cmd");
+    expectSuccess(result, "after the command");
+    const [use] = toolMeta(result.events, "tool_use");
+    expect(toolMeta(result.events, "tool_result")[0]).toMatchObject({
+      itemType: "command_execution",
+      status,
+    });
+    expect(asked).toEqual([
+      expect.objectContaining({
+        kind: "command",
+        itemId: use?.itemId,
+        command: expect.stringContaining("echo approved-run"),
+      }),
+    ]);
+    const last = result.events.at(-1);
+    expect(asked[0]?.threadId).toBe(last?.type === "result" && last.metadata?.threadId);
+  });
+
+  it("onApproval cancel ends the run with CODEX_ABORTED (approval_cancelled)", async () => {
+    await using own = await isolated({
+      approvalPolicy: "untrusted",
+      onApproval: async () => "cancel" as const,
+    });
+    const result = await runOn(own.on, "cmd");
+    expect(result.error?.code).toBe("CODEX_ABORTED");
+    expect(result.error?.details.failureCode).toBe("approval_cancelled");
+  });
+
+  it.each([
+    [
+      "throws",
+      () => {
+        throw new Error("handler bug");
+      },
+    ],
+    ["never answers", () => new Promise<never>(() => undefined)],
+    ["answers garbage", () => "yes please" as never],
+  ])("a handler that %s declines (the default) and the run completes", async (_, onApproval) => {
+    await using own = await isolated({ approvalPolicy: "untrusted", approvalTimeoutMs: 300, onApproval });
+    const result = await runOn(own.on, "cmd");
+    expectSuccess(result, "after the command");
+    expect(toolMeta(result.events, "tool_result")[0]).toMatchObject({ status: "failed" });
+  });
+
+  it("a killed app-server fails its in-flight turn with CODEX_TRANSPORT_ERROR and is restarted for the next", async () => {
+    await using own = await isolated();
+    const pending = runOn(own.on, "hang");
+    expect(await eventually(async () => (await appServers(own.home)).length === 1)).toBe(true);
+    const [killed] = await appServers(own.home);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.kill(killed as number, "SIGKILL");
+    const failed = await pending;
+    expect(failed.error?.code).toBe("CODEX_TRANSPORT_ERROR");
+    expect(failed.error?.details).toMatchObject({ failureCode: "app_server_exited", signal: "SIGKILL" });
+    expectSuccess(await runOn(own.on, "message"), "Hello from the emulator.");
+    const now = await appServers(own.home);
+    expect(now).toHaveLength(1);
+    expect(now).not.toContain(killed);
+  });
+
+  it("runs many threads concurrently on one process", async () => {
+    await using own = await isolated();
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: 8 }, () => runOn(own.on, "message")));
+    figures.eightConcurrentTurnsMs = Math.round(performance.now() - started);
+    for (const result of results) expectSuccess(result, "Hello from the emulator.");
+    const threads = new Set(results.map((result) => result.events[0]?.metadata));
+    expect(threads.size).toBe(8);
+    expect(await appServers(own.home)).toHaveLength(1);
+  });
+
+  it("close() leaves no process, later runs fail typed; an idle process stops on its own", async () => {
+    await using own = await isolated();
+    expectSuccess(await runOn(own.on, "message"), "Hello from the emulator.");
+    expect(await appServers(own.home)).toHaveLength(1);
+    await own.on.close();
+    expect(await appServers(own.home)).toEqual([]);
+    const after = await runOn(own.on, "message");
+    expect(after.error?.code).toBe("CODEX_TRANSPORT_ERROR");
+    expect(after.error?.details.failureCode).toBe("provider_closed");
+
+    await using idle = await isolated({ appServerIdleMs: 200 });
+    expectSuccess(await runOn(idle.on, "message"), "Hello from the emulator.");
+    expect(await eventually(async () => (await appServers(idle.home)).length === 0, 3000)).toBe(true);
   });
 });
