@@ -224,6 +224,25 @@ describe("AppServerPool + client (scripted app-server)", () => {
     await pool.close();
   });
 
+  it("a caller abort while the process starts rejects with an AbortError; the thread id is known after start", async () => {
+    const { spawn } = fakeServer(scripted([message("hi"), done]));
+    const pool = new AppServerPool({ spawn });
+    const thread = client(pool).startThread() as { id?: string | null } & ReturnType<
+      ReturnType<typeof client>["startThread"]
+    >;
+    await expect(thread.runStreamed("x", { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: "AbortError",
+    });
+    const late = new AbortController();
+    const starting = thread.runStreamed("x", { signal: late.signal });
+    late.abort();
+    await expect(starting).rejects.toMatchObject({ name: "AbortError" });
+    expect(thread.id).toBeNull();
+    await drain((await thread.runStreamed("x")).events);
+    expect(thread.id).toBe("th");
+    await pool.close();
+  });
+
   it("stops a process after the idle time, and refuses an unsupported binary version", async () => {
     const { spawn, server } = fakeServer(scripted([message("hi"), done]));
     const pool = new AppServerPool({ spawn, idleMs: 20 });

@@ -50,7 +50,6 @@ export class AppServerConnection {
   readonly #routes = new Map<string, ThreadRoute>();
   /** Threads this process has started or resumed: it is their one writer. */
   readonly loadedThreads = new Set<string>();
-  #exit: AppServerExit | undefined;
 
   private constructor(options: ConnectionOptions) {
     this.#process = (options.spawn ?? spawnAppServer)(options.codexPath, {
@@ -78,7 +77,6 @@ export class AppServerConnection {
       },
     });
     this.#process.onClose((exit) => {
-      this.#exit = exit;
       const error = exitError(exit, this.#process.stderrTail());
       for (const route of [...this.#routes.values()]) route.onFailure(error);
       this.#routes.clear();
@@ -105,16 +103,6 @@ export class AppServerConnection {
       connection.kill();
       throw error;
     }
-  }
-
-  /** True once the process ended. */
-  get exited(): boolean {
-    return this.#exit !== undefined || this.#client.closed;
-  }
-
-  /** Process id. */
-  get pid(): number | undefined {
-    return this.#process.pid;
   }
 
   /** Sends a request (see `JsonRpcClient.request`). */
