@@ -1,6 +1,11 @@
 import type { CodexOptions, Input, ThreadEvent, ThreadOptions, TurnOptions } from "@openai/codex-sdk";
 import type { CodexClientFactory, CodexClientLike, CodexThreadLike, CodexTurnStream } from "../codexIo.js";
-import { type CodexApprovalHandler, decideApproval, toApprovalRequest } from "./approvals.js";
+import {
+  type CodexApprovalHandler,
+  DEFAULT_APPROVAL_TIMEOUT_MS,
+  decideApproval,
+  toApprovalRequest,
+} from "./approvals.js";
 import { AppServerConnection, type AppServerSpawner, type ThreadRoute } from "./connection.js";
 import { CodexProviderError } from "./core.js";
 import { createTurnTranslation, type TurnTranslation, translateNotification } from "./translate.js";
@@ -308,7 +313,11 @@ class AppServerThread implements CodexThreadLike {
         poke();
       },
       onApproval: (request) =>
-        decideApproval(onApproval, toApprovalRequest(request), approvalTimeoutMs ?? 60_000),
+        decideApproval(
+          onApproval,
+          toApprovalRequest(request),
+          approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+        ),
     };
     signal?.addEventListener("abort", poke);
     connection.attach(threadId, route);
