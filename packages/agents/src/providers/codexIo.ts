@@ -147,6 +147,8 @@ export interface AppServerProcess {
   endInput(): void;
   /** Sends a signal (default SIGTERM); no-op once exited. */
   kill(signal?: NodeJS.Signals): void;
+  /** `false`: the process and its pipes no longer keep Node's event loop alive (an idle process); `true` undoes it. */
+  keepAlive(on: boolean): void;
 }
 
 /** Spawns `<codex> app-server` on stdio. */
@@ -211,6 +213,15 @@ export function spawnAppServer(codexPath: string, options: AppServerSpawnOptions
     endInput: () => child.stdin.end(),
     kill: (signal = "SIGTERM") => {
       if (!ended) child.kill(signal);
+    },
+    keepAlive: (on) => {
+      for (const handle of [child, child.stdin, child.stdout, child.stderr] as unknown as {
+        ref?(): void;
+        unref?(): void;
+      }[]) {
+        if (on) handle.ref?.();
+        else handle.unref?.();
+      }
     },
   };
 }

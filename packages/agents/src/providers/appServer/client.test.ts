@@ -47,6 +47,7 @@ function fakeServer(answer: Answer): { spawn: AppServerSpawner; server: FakeServ
     const process: FakeProcess = {
       pid: 1000 + server.spawned,
       signals: [],
+      keepAlive: () => undefined,
       send: (message) => queueMicrotask(() => lineListener(JSON.stringify(message))),
       crash: end,
       writeLine: (line) => {

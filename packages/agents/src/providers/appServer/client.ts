@@ -150,7 +150,15 @@ export class AppServerPool {
       current.idleTimer.unref?.();
     };
     try {
-      return [await current.connection, release];
+      const connection = await current.connection;
+      connection.keepAlive(true);
+      return [
+        connection,
+        () => {
+          if (!released && current.leases === 1) connection.keepAlive(false);
+          release();
+        },
+      ];
     } catch (error) {
       release();
       throw error;

@@ -120,6 +120,14 @@ export class AppServerConnection {
     if (this.#routes.get(threadId) === route) this.#routes.delete(threadId);
   }
 
+  /**
+   * Whether the process keeps Node alive: on while turns are in flight, off while idle, so a program that forgets
+   * `close()` still exits (the app-server then sees stdin close and exits too).
+   */
+  keepAlive(on: boolean): void {
+    this.#process.keepAlive(on);
+  }
+
   /** Kills the process at once (SIGKILL): its sandboxed commands die with it. */
   kill(): void {
     this.#process.kill("SIGKILL");
