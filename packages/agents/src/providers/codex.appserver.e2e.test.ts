@@ -357,6 +357,54 @@ async function isolated(
   };
 }
 
+describe.concurrent("app-server transport: inputs, auth and the key", () => {
+  it("sends systemPrompt as developer instructions and context before the prompt", async () => {
+    const result = await runOn(shared, "message", {
+      systemPrompt: "Answer like a pirate (marker sp-7781).",
+      context: ["context passage ctx-5521"],
+    });
+    expectSuccess(result, "Hello from the emulator.");
+    const body = JSON.stringify(
+      emulator.requests.filter((request) => JSON.stringify(request.body).includes("sp-7781")).at(-1)?.body,
+    );
+    expect(body).toContain("Answer like a pirate (marker sp-7781).");
+    expect(body).toContain("ctx-5521");
+  });
+
+  it("keeps CODEX_API_KEY over OPENAI_API_KEY on the default path (custom provider + env_key) and writes no key to CODEX_HOME", async () => {
+    const preferred = "sk-as-preferred-key-4444444444";
+    const fallback = "sk-as-fallback-key-5555555555";
+    const own = await createHermeticRun({ baseUrl: emulator.baseUrl });
+    const auth = (marker: string) =>
+      emulator.requests
+        .filter((request) => request.method === "POST" && request.prompt.includes(marker))
+        .map((request) => request.headers.authorization);
+    try {
+      for (const [marker, env] of [
+        ["as-both", { ...own.env, CODEX_API_KEY: preferred, OPENAI_API_KEY: fallback }],
+        ["as-only", { ...own.env, CODEX_API_KEY: undefined, OPENAI_API_KEY: fallback }],
+      ] as const) {
+        // No `config`: the default OPENAI_BASE_URL path as users configure it.
+        await using on = new CodexProvider({ transport: "app-server", env });
+        for await (const event of on.run(`[[e2e:message]] ${marker}`, {
+          workingDirectory: own.workingDirectory,
+        })) {
+          void event;
+        }
+      }
+      expect(new Set(auth("as-both"))).toEqual(new Set([`Bearer ${preferred}`]));
+      expect(new Set(auth("as-only"))).toEqual(new Set([`Bearer ${fallback}`]));
+      const files = await readdir(own.codexHome, { recursive: true, withFileTypes: true });
+      for (const file of files.filter((entry) => entry.isFile())) {
+        const text = await readFile(path.join(file.parentPath, file.name), "latin1");
+        expect(text.includes(preferred) || text.includes(fallback), file.name).toBe(false);
+      }
+    } finally {
+      await own.cleanup();
+    }
+  });
+});
+
 describe.concurrent("app-server transport only", () => {
   it("partialMessages: the new text arrives as partial assistant events before the complete message", async () => {
     const result = await runOn(shared, "deltas", { partialMessages: true });
