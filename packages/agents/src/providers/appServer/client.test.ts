@@ -238,6 +238,14 @@ describe("AppServerPool + client (scripted app-server)", () => {
     const starting = thread.runStreamed("x", { signal: late.signal });
     late.abort();
     await expect(starting).rejects.toMatchObject({ name: "AbortError" });
+    // The lease of the aborted start is given back: the process idles out like any other.
+    const idle = new AppServerPool({ spawn, idleMs: 10 });
+    const aborted = new AbortController();
+    const pending = client(idle).startThread().runStreamed("x", { signal: aborted.signal });
+    aborted.abort();
+    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(idle.size).toBe(0);
     expect(thread.id).toBeNull();
     await drain((await thread.runStreamed("x")).events);
     expect(thread.id).toBe("th");

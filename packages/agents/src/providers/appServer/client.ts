@@ -259,10 +259,19 @@ class AppServerThread implements CodexThreadLike {
     const { options, pool } = this.client;
     const env = { ...(options.env ?? {}) };
     if (options.apiKey) env.CODEX_API_KEY = options.apiKey;
-    const [connection, release] = await raceSignal(
-      pool.lease(options.codexPathOverride ?? "codex", env),
-      signal,
-    );
+    const leasing = pool.lease(options.codexPathOverride ?? "codex", env);
+    let leased: [AppServerConnection, () => void];
+    try {
+      leased = await raceSignal(leasing, signal);
+    } catch (error) {
+      // Aborted while the process starts: give the lease back once it arrives, or the process never idles.
+      leasing.then(
+        ([, release]) => release(),
+        () => undefined,
+      );
+      throw error;
+    }
+    const [connection, release] = leased;
     try {
       const threadId = await raceSignal(this.#open(connection), signal);
       return { events: this.#events(connection, release, threadId, input, turnOptions) };
@@ -355,7 +364,8 @@ class AppServerThread implements CodexThreadLike {
       }
     } finally {
       signal?.removeEventListener("abort", poke);
-      if (translation.status === undefined && failure === undefined && translation.turnId !== undefined) {
+      // A turn still running (abort, break, a malformed message) is stopped; on a dead process this is a no-op.
+      if (translation.status === undefined && translation.turnId !== undefined) {
         await stopTurn(connection, translation);
       }
       this.#total = translation.total;
