@@ -140,14 +140,13 @@ describe("AppServerPool + client (scripted app-server)", () => {
     expect(events.map((event) => event.type)).toEqual(["thread.started", "item.completed", "turn.completed"]);
     await drain(b.events);
     expect(server.spawned).toBe(1);
-    expect(server.requests.map((request) => request.method)).toEqual([
-      "initialize",
-      "initialized",
-      "thread/start",
-      "thread/start",
-      "turn/start",
-      "turn/start",
-    ]);
+    const methods = () => server.requests.map((request) => request.method);
+    expect(methods().filter((method) => method === "thread/start")).toHaveLength(4); // two used, two spares
+    expect(methods().filter((method) => method === "turn/start")).toHaveLength(2);
+    // The next run with the same thread parameters takes the spare: its turn starts without a thread/start first.
+    const before = methods().length;
+    await drain((await codex.startThread({ workingDirectory: "/w" }).runStreamed("again")).events);
+    expect(methods().slice(before)).toEqual(["turn/start", "thread/start"]);
     expect(pool.size).toBe(1);
     await pool.close();
     await pool.close();
@@ -156,6 +155,22 @@ describe("AppServerPool + client (scripted app-server)", () => {
       code: "CODEX_TRANSPORT_ERROR",
       details: { failureCode: "provider_closed" },
     });
+  });
+
+  it("a spare thread that failed to start is dropped: the next run starts its own thread", async () => {
+    let starts = 0;
+    const { spawn, server } = fakeServer((method, params, process) => {
+      if (method === "thread/start" && ++starts === 2) return { error: { code: -1, message: "busy" } };
+      return scripted([message("hi"), done])(method, params, process);
+    });
+    const pool = new AppServerPool({ spawn });
+    const codex = client(pool);
+    await drain((await codex.startThread().runStreamed("one")).events);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const events = await drain((await codex.startThread().runStreamed("two")).events);
+    expect(events.at(-1)?.type).toBe("turn.completed");
+    expect(server.requests.filter((request) => request.method === "thread/start")).toHaveLength(4);
+    await pool.close();
   });
 
   it("aborting a turn interrupts it and cleans its terminals; a failed interrupt kills the process", async () => {

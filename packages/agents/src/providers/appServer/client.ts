@@ -239,6 +239,8 @@ export function appServerInput(input: Input): unknown[] {
 
 class AppServerThread implements CodexThreadLike {
   #threadId: string | undefined;
+  /** Prepares the next spare thread; runs once the turn has started. */
+  #afterTurnStart: (() => void) | undefined;
   #total: TurnTranslation["total"];
 
   constructor(
@@ -291,12 +293,21 @@ class AppServerThread implements CodexThreadLike {
       sandbox: this.options.sandboxMode ?? null,
       config: appServerThreadConfig(this.client.options, this.options),
     };
-    const method = this.#threadId === undefined ? "thread/start" : "thread/resume";
-    const result = await connection.request(
-      method,
-      this.#threadId === undefined ? params : { threadId: this.#threadId, ...params },
-    );
-    this.#threadId = parseResult(method, threadStartResultSchema, result).thread.id;
+    if (this.#threadId !== undefined) {
+      const result = await connection.request("thread/resume", { threadId: this.#threadId, ...params });
+      this.#threadId = parseResult("thread/resume", threadStartResultSchema, result).thread.id;
+      connection.loadedThreads.add(this.#threadId);
+      return this.#threadId;
+    }
+    // A new thread comes from the spare started after the previous run with the same parameters (threads are
+    // persisted only at their first turn, so an unused spare leaves nothing behind); the next spare starts once
+    // this run's turn has started, so it never delays it.
+    const start = () => connection.request("thread/start", params);
+    const key = JSON.stringify(params);
+    const spare = connection.takeSpare(key);
+    const result = (spare && (await spare.catch(() => undefined))) ?? (await start());
+    this.#afterTurnStart = () => connection.keepSpare(key, start);
+    this.#threadId = parseResult("thread/start", threadStartResultSchema, result).thread.id;
     connection.loadedThreads.add(this.#threadId);
     return this.#threadId;
   }
@@ -350,6 +361,8 @@ class AppServerThread implements CodexThreadLike {
         }),
       );
       translation.turnId ??= started.turn.id;
+      this.#afterTurnStart?.();
+      this.#afterTurnStart = undefined;
       for (;;) {
         if (queue.length > 0) {
           yield queue.shift() as ThreadEvent;

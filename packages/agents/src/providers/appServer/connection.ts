@@ -50,6 +50,8 @@ export class AppServerConnection {
   readonly #routes = new Map<string, ThreadRoute>();
   /** Threads this process has started or resumed: it is their one writer. */
   readonly loadedThreads = new Set<string>();
+  /** At most one started, unused thread per `thread/start` parameters, ready for the next run. */
+  readonly #spares = new Map<string, Promise<unknown>>();
 
   private constructor(options: ConnectionOptions) {
     this.#process = (options.spawn ?? spawnAppServer)(options.codexPath, {
@@ -108,6 +110,23 @@ export class AppServerConnection {
   /** Sends a request (see `JsonRpcClient.request`). */
   request(method: string, params?: unknown, options?: RequestOptions): Promise<unknown> {
     return this.#client.request(method, params, options);
+  }
+
+  /** The spare `thread/start` result for these parameters, if one was prepared (it is handed out once). */
+  takeSpare(key: string): Promise<unknown> | undefined {
+    const spare = this.#spares.get(key);
+    this.#spares.delete(key);
+    return spare;
+  }
+
+  /** Starts a spare thread for these parameters unless one exists; a failed spare is simply dropped. */
+  keepSpare(key: string, start: () => Promise<unknown>): void {
+    if (this.#spares.has(key)) return;
+    const spare = start();
+    spare.catch(() => {
+      if (this.#spares.get(key) === spare) this.#spares.delete(key);
+    });
+    this.#spares.set(key, spare);
   }
 
   /** Routes the thread's messages to `route` until {@link detach}. */
