@@ -4,7 +4,9 @@
 import { CodexProvider } from "@alphred/agents";
 import { byMarker, createHermeticRun, startEmulator } from "@alphred/codex-emulator";
 import { providerTurn } from "./harness.mjs";
-import { budgetRow, fmt, infoRow, median } from "./report.mjs";
+import { reportAppServer } from "./report.mjs";
+
+export { reportAppServer as report };
 
 const SLEEP = "sleep 53.21";
 const TURNS = {
@@ -85,39 +87,4 @@ export async function measure({ pairs = 10, interrupts = 5, conversationTurns = 
     await emulator.close();
     await Promise.all(runs.map((run) => run.cleanup()));
   }
-}
-
-/** The rows: the budgeted ratio, then the figures. */
-export function report({
-  samples,
-  interrupt,
-  conversation,
-  conversationTurns,
-  appFirstTurnMs,
-  budget = 0.3,
-}) {
-  const ratios = samples.map((pair) => pair.app / pair.exec);
-  return [
-    budgetRow({
-      name: "app-server: warm turn / cold exec turn",
-      values: ratios,
-      unit: "×",
-      max: budget,
-      note: `${samples.length} interleaved pairs; exec ${fmt(median(samples.map((p) => p.exec)), 0)} ms, app-server ${fmt(median(samples.map((p) => p.app)), 0)} ms (first turn incl. process start ${fmt(appFirstTurnMs, 0)} ms)`,
-    }),
-    infoRow({ name: "app-server: abort → CODEX_ABORTED", values: interrupt.app, unit: " ms" }),
-    infoRow({ name: "exec: abort → CODEX_ABORTED (kill)", values: interrupt.exec, unit: " ms" }),
-    infoRow({
-      name: `${conversationTurns}-turn conversation, exec`,
-      values: [conversation.exec],
-      unit: " ms",
-      note: "independent turns: resume across runs is not wired on exec yet",
-    }),
-    infoRow({
-      name: `${conversationTurns}-turn conversation, app-server`,
-      values: [conversation.app],
-      unit: " ms",
-      note: "independent turns (new thread each) on one warm process",
-    }),
-  ];
 }
