@@ -360,7 +360,7 @@ class AppServerThread implements CodexThreadLike {
           ...(turnOptions.outputSchema === undefined ? {} : { outputSchema: turnOptions.outputSchema }),
         }),
       );
-      translation.turnId ??= started.turn.id;
+      translation.turnId = started.turn.id; // the answer is authoritative over any notification before it
       this.#afterTurnStart?.();
       this.#afterTurnStart = undefined;
       for (;;) {

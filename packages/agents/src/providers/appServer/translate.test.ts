@@ -75,10 +75,36 @@ describe("translateNotification on the recorded streams", () => {
     expect(outcome).toMatchObject({ type: "result", content: "ran it" });
   });
 
+  it("delta turn: partial assistant events carry the new text, in order, before the complete message", () => {
+    const { provided, outcome } = provide("delta-turn.jsonl", true);
+    expect(provided.map((event) => [event.type, event.content, event.metadata])).toEqual([
+      ["system", expect.any(String), expect.objectContaining({ subtype: "thread_started" })],
+      ["assistant", "Hello, ", { itemId: expect.any(String), partial: true }],
+      ["assistant", "streamed ", { itemId: expect.any(String), partial: true }],
+      ["assistant", "world.", { itemId: expect.any(String), partial: true }],
+      ["assistant", "Hello, streamed world.", { itemId: expect.any(String) }],
+      ["usage", expect.any(String), expect.any(Object)],
+    ]);
+    expect(outcome).toMatchObject({ type: "result", content: "Hello, streamed world." });
+    // Without partialMessages the same recorded stream gives exactly the exec transport's events.
+    expect(provide("delta-turn.jsonl").provided.map((event) => event.type)).toEqual([
+      "system",
+      "assistant",
+      "usage",
+    ]);
+  });
+
   it("a declined command is a failed command (the SDK has no declined status)", () => {
     const { provided } = provide("approval-decline-turn.jsonl");
     const result = provided.find((event) => event.type === "tool_result");
     expect(result?.metadata).toMatchObject({ itemType: "command_execution", status: "failed" });
+  });
+
+  it("a late item of an earlier turn, before this turn is known, is not part of it (recorded after an interrupt)", () => {
+    const lines = notifications("http-401-turn.jsonl");
+    expect(lines[0]?.method).toBe("item/completed");
+    const translation = createTurnTranslation(threadOf("http-401-turn.jsonl"));
+    expect(translateNotification(lines[0] as WireNotification, translation)).toEqual([]);
   });
 
   it("401: the error carries codexErrorInfo facts and settles to CODEX_AUTH_ERROR from them", () => {
@@ -105,6 +131,7 @@ const completed = (status: string, error: unknown = null) =>
 describe("translateNotification edges", () => {
   it("agent message deltas accumulate into item.updated; partials through the mapper only when asked", () => {
     const translation = createTurnTranslation("t");
+    translation.turnId = "u";
     const deltas = ["Hel", "", "lo"].map((delta) =>
       n("item/agentMessage/delta", { ...base(), itemId: "m", delta }),
     );
@@ -130,6 +157,7 @@ describe("translateNotification edges", () => {
 
   it("a retrying error is a Reconnecting... notice; a failed turn without details still fails", () => {
     const translation = createTurnTranslation("t");
+    translation.turnId = "u";
     const retry = n("error", {
       ...base(),
       willRetry: true,

@@ -145,7 +145,7 @@ function planEvent(translation: TurnTranslation, type: "item.started" | "item.up
 
 /**
  * Maps one validated notification of the turn to SDK thread events. Notifications of another turn of the thread
- * (a late one after an interrupt) map to nothing. `turn/completed` sets `status`: the stream ends after its events.
+ * (a late one after an interrupt), and any before the turn id is known, map to nothing. `turn/completed` sets `status`: the stream ends after its events.
  */
 export function translateNotification(
   notification: WireNotification,
@@ -161,7 +161,9 @@ export function translateNotification(
     translation.turnId ??= turnId;
     return turnId === translation.turnId ? [{ type: "turn.started" }] : NOTHING;
   }
-  if (translation.turnId !== undefined && turnId !== translation.turnId) return NOTHING;
+  // Before the turn is known (its `turn/start` answer or `turn/started`), anything is a late message of an earlier
+  // turn of the thread, e.g. the item of a command that finished after an interrupt: never part of this turn.
+  if (turnId !== translation.turnId) return NOTHING;
   switch (notification.method) {
     case "item/started":
     case "item/completed": {
