@@ -86,6 +86,21 @@ export interface MapperContext {
   partialMessages?: boolean;
 }
 
+/** With `partialMessages`, the text an update adds to what was already emitted for the item; else `undefined`. */
+function partialText(
+  itemId: string,
+  text: string,
+  state: MapperState,
+  context: MapperContext,
+): string | undefined {
+  if (!context.partialMessages) return undefined;
+  state.partialChars ??= new Map();
+  const seen = state.partialChars.get(itemId) ?? 0;
+  if (text.length <= seen) return undefined;
+  state.partialChars.set(itemId, text.length);
+  return text.slice(seen);
+}
+
 /** The structured facts an `error`/`turn.failed` event of the app-server transport carries, if any. */
 function errorFacts(raw: object): MapperState["fatalFacts"] {
   const { error_kind: errorKind, http_status_code: statusCode } = raw as Record<string, unknown>;
@@ -214,15 +229,12 @@ function mapItem(
   switch (item.type) {
     case "agent_message": {
       if (phase !== "completed") {
-        if (!context.partialMessages) return NOTHING;
-        state.partialChars ??= new Map();
-        const seen = state.partialChars.get(item.id) ?? 0;
-        if (item.text.length <= seen) return NOTHING;
-        state.partialChars.set(item.id, item.text.length);
+        const text = partialText(item.id, item.text, state, context);
+        if (text === undefined) return NOTHING;
         return [
           {
             type: "assistant",
-            content: item.text.slice(seen),
+            content: text,
             timestamp,
             metadata: { itemId: item.id, partial: true },
           },
@@ -232,8 +244,20 @@ function mapItem(
       state.lastAgentMessage = item.text;
       return [{ type: "assistant", content: item.text, timestamp, metadata: { itemId: item.id } }];
     }
-    case "reasoning":
-      if (phase !== "completed") return NOTHING;
+    case "reasoning": {
+      if (phase !== "completed") {
+        const text = partialText(item.id, item.text, state, context);
+        if (text === undefined) return NOTHING;
+        return [
+          {
+            type: "system",
+            content: text,
+            timestamp,
+            metadata: { subtype: "reasoning", itemId: item.id, partial: true },
+          },
+        ];
+      }
+      state.partialChars?.delete(item.id);
       return [
         {
           type: "system",
@@ -242,6 +266,7 @@ function mapItem(
           metadata: { subtype: "reasoning", itemId: item.id },
         },
       ];
+    }
     case "error": {
       // Warnings arrive as completed items; should one also arrive as started, report it once.
       const seen = state.announced.has(item.id);

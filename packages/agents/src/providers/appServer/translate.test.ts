@@ -155,6 +155,46 @@ describe("translateNotification edges", () => {
     expect(events.flatMap((event) => [...mapThreadEvent(event, off, context)])).toEqual([]);
   });
 
+  it("reasoning summary deltas: parts joined by a newline, partial system events only when asked", () => {
+    const translation = createTurnTranslation("t");
+    translation.turnId = "u";
+    const delta = (text: string, summaryIndex: number) =>
+      n("item/reasoning/summaryTextDelta", { ...base(), itemId: "r", delta: text, summaryIndex });
+    const events = [delta("Think", 0), delta("ing.", 0), delta("", 0), delta("Then act.", 1)].flatMap((d) => [
+      ...translateNotification(d, translation),
+    ]);
+    expect(events.map((event) => event.type === "item.updated" && event.item)).toEqual([
+      { id: "r", type: "reasoning", text: "Think" },
+      { id: "r", type: "reasoning", text: "Thinking." },
+      { id: "r", type: "reasoning", text: "Thinking.\nThen act." },
+    ]);
+    const context = { now: () => 1, startedAt: 0, failFastReconnects: true, partialMessages: true };
+    const state = createMapperState();
+    const done = n("item/completed", {
+      ...base(),
+      item: { type: "reasoning", id: "r", summary: ["Thinking.", "Then act."], content: [] },
+    });
+    const mapped = [...events, ...translateNotification(done, translation)].flatMap((event) => [
+      ...mapThreadEvent(event, state, context),
+    ]);
+    expect(mapped.map((event) => [event.content, event.metadata])).toEqual([
+      ["Think", { subtype: "reasoning", itemId: "r", partial: true }],
+      ["ing.", { subtype: "reasoning", itemId: "r", partial: true }],
+      ["\nThen act.", { subtype: "reasoning", itemId: "r", partial: true }],
+      ["Thinking.\nThen act.", { subtype: "reasoning", itemId: "r" }],
+    ]);
+    const plain = createMapperState();
+    expect(
+      events.flatMap((event) => [...mapThreadEvent(event, plain, { ...context, partialMessages: false })]),
+    ).toEqual([]);
+    expect(
+      translateNotification(
+        n("item/commandExecution/outputDelta", { ...base(), itemId: "c", delta: "x" }),
+        translation,
+      ),
+    ).toEqual([]);
+  });
+
   it("a retrying error is a Reconnecting... notice; a failed turn without details still fails", () => {
     const translation = createTurnTranslation("t");
     translation.turnId = "u";
@@ -263,7 +303,9 @@ describe("translateNotification edges", () => {
       delta: "x",
       summaryIndex: 0,
     });
-    expect(translateNotification(reasoningDelta, translation)).toEqual([]);
+    expect(translateNotification(reasoningDelta, translation)).toEqual([
+      { type: "item.updated", item: { id: "r", type: "reasoning", text: "x" } },
+    ]);
     expect(
       translateNotification(
         n("item/agentMessage/delta", { ...base("other"), itemId: "m", delta: "x" }),

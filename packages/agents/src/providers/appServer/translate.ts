@@ -35,8 +35,10 @@ export interface TurnTranslation {
   turnId?: string;
   /** The thread's cumulative token usage as of the last `thread/tokenUsage/updated`. */
   total?: TokenTotals;
-  /** Text of each agent message so far, from `item/agentMessage/delta`. */
+  /** Text of each agent message (and reasoning summary) so far, from the `…/delta` notifications. */
   readonly messageText: Map<string, string>;
+  /** The summary part each reasoning item's deltas are in (parts are joined by `\n`, as at completion). */
+  readonly summaryIndex: Map<string, number>;
   /** The turn's plan (`turn/plan/updated`) as a `todo_list` item, once announced. */
   plan?: { id: string; items: { text: string; completed: boolean }[] };
   /** How the turn ended, once `turn/completed` arrived. */
@@ -45,7 +47,7 @@ export interface TurnTranslation {
 
 /** A fresh translation for a turn on `threadId`; `total` is the thread's usage before the turn, when known. */
 export function createTurnTranslation(threadId: string, total?: TokenTotals): TurnTranslation {
-  return { threadId, messageText: new Map(), ...(total ? { total } : {}) };
+  return { threadId, messageText: new Map(), summaryIndex: new Map(), ...(total ? { total } : {}) };
 }
 
 const ZERO: TokenTotals = {
@@ -170,7 +172,10 @@ export function translateNotification(
       const phase = notification.method === "item/started" ? "started" : "completed";
       const item = toSdkItem(notification.params.item, phase);
       if (item === undefined) return NOTHING;
-      if (phase === "completed") translation.messageText.delete(item.id);
+      if (phase === "completed") {
+        translation.messageText.delete(item.id);
+        translation.summaryIndex.delete(item.id);
+      }
       return [{ type: phase === "started" ? "item.started" : "item.completed", item } as ThreadEvent];
     }
     case "item/agentMessage/delta": {
@@ -181,8 +186,19 @@ export function translateNotification(
       // The SDK shape for "this message so far": the mapper emits the new text only with `partialMessages`.
       return [{ type: "item.updated", item: { id: itemId, type: "agent_message", text } }];
     }
-    case "item/reasoning/summaryTextDelta":
+    case "item/reasoning/summaryTextDelta": {
+      const { itemId, delta, summaryIndex } = notification.params;
+      if (delta === "") return NOTHING;
+      const before = translation.messageText.get(itemId);
+      const part = translation.summaryIndex.get(itemId) ?? summaryIndex;
+      const joint = before !== undefined && summaryIndex !== part ? "\n" : "";
+      translation.summaryIndex.set(itemId, summaryIndex);
+      const text = (before ?? "") + joint + delta;
+      translation.messageText.set(itemId, text);
+      return [{ type: "item.updated", item: { id: itemId, type: "reasoning", text } }];
+    }
     case "item/commandExecution/outputDelta":
+      // The mapper turns any update of a tool item into a `tool_use`: output deltas would change the default stream.
       return NOTHING;
     case "turn/plan/updated": {
       const items = notification.params.plan.map((step) => ({
