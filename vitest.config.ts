@@ -11,7 +11,11 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "packages/*/bench/**/*.test.mjs"],
+    include: [
+      "packages/*/src/**/*.test.ts",
+      "packages/*/bench/**/*.test.mjs",
+      "packages/*/faults/**/*.test.mjs",
+    ],
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -2,7 +2,8 @@
 // `pnpm gen:app-server`: regenerates src/providers/appServer/protocol/ from the pinned codex binary
 // (`codex app-server generate-ts --experimental`), keeping only the types we consume (see protocolSelect.ts).
 // `--out <dir>` writes elsewhere (the drift test compares such a copy with the committed one).
-// Loads the TypeScript sources directly (Node >= 22.18 strips types); the hook maps `./x.js` imports to `./x.ts`.
+// Loads the TypeScript sources directly: run it with `--experimental-strip-types` (Node 22.15–22.17 need the flag,
+// 22.18+ strip types by default and accept it); the hook maps `./x.js` imports to `./x.ts`.
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { registerHooks } from "node:module";

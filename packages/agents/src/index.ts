@@ -1,8 +1,21 @@
+/**
+ * `@alphred/agents`: drive OpenAI Codex from an agent runtime.
+ *
+ * The root export is the public API: the provider, its run handle and options, the event union, the error class
+ * with its codes and classification table, the documented limits, and the documented extension points of
+ * `CodexProviderOptions` (`bootstrap`, `createClient`) plus the secret redactor. Testing seams and the pieces for
+ * runtimes that drive `@openai/codex-sdk` themselves (wire parser, mapper, settle, classifier, secret collection,
+ * bootstrap internals) live under `@alphred/agents/testing`. The committed API report (`etc/agents.api.md`) shows
+ * every change to this surface in review.
+ *
+ * @packageDocumentation
+ */
 export type {
   AgentProvider,
   AssistantEvent,
   FileChange,
   ProviderEvent,
+  ProviderEventBase,
   ProviderEventType,
   ResultEvent,
   ResultMetadata,
@@ -26,18 +39,13 @@ export { DEFAULT_APPROVAL_DECISION, DEFAULT_APPROVAL_TIMEOUT_MS } from "./provid
 export { DEFAULT_APP_SERVER_IDLE_MS } from "./providers/appServer/client.js";
 export type { CodexProviderOptions, CodexRun } from "./providers/codex.js";
 export { CodexProvider, FATAL_EXIT_GRACE_MS } from "./providers/codex.js";
-export type { CodexBinary } from "./providers/codexBinary.js";
-export { CODEX_SDK_VERSION, resolveCodexBinary } from "./providers/codexBinary.js";
 export type {
-  BootstrapDependencies,
   CodexAuthMode,
   CodexBootstrap,
   CodexBootstrapper,
   CodexEnv,
 } from "./providers/codexBootstrap.js";
-export { bootstrapCodex, createCodexBootstrap, interpretLoginStatus } from "./providers/codexBootstrap.js";
-export type { FailureFacts } from "./providers/codexClassify.js";
-export { classifyCodexFailure } from "./providers/codexClassify.js";
+export { bootstrapCodex } from "./providers/codexBootstrap.js";
 export type {
   CodexErrorClassification,
   CodexErrorCode,
@@ -56,34 +64,28 @@ export {
 export type {
   CodexClientFactory,
   CodexClientLike,
-  CodexIo,
+  CodexClientOptions,
   CodexThreadLike,
+  CodexThreadOptions,
+  CodexTurnInput,
+  CodexTurnOptions,
   CodexTurnStream,
-  LoginStatusOutput,
 } from "./providers/codexIo.js";
-export type { MapperContext, MapperState } from "./providers/codexMapper.js";
-export { CODEX_OUTPUT_CAP_BYTES, createMapperState, mapThreadEvent } from "./providers/codexMapper.js";
+export { CODEX_OUTPUT_CAP_BYTES } from "./providers/codexMapper.js";
 export type {
   CodexConfigObject,
   CodexConfigValue,
   CodexProviderSettings,
   ProviderRunOptions,
-  ResolvedRunOptions,
 } from "./providers/codexOptions.js";
 export {
-  codexConfigSchema,
   codexProviderSettingsSchema,
   DEFAULT_CODEX_MODEL,
   MAX_ARG_BYTES,
   MAX_CONFIG_DEPTH,
   MAX_INPUT_CHARS,
   MAX_TIMEOUT_MS,
-  parseRunOptions,
   providerRunOptionsSchema,
 } from "./providers/codexOptions.js";
 export type { SecretRedactor } from "./providers/codexRedaction.js";
-export { createSecretRedactor } from "./providers/codexRedaction.js";
-export type { EndFacts, StopReason } from "./providers/codexSettle.js";
-export { settle } from "./providers/codexSettle.js";
-export type { ParsedThreadEvent, UnknownItemEvent, UnknownThreadItem } from "./providers/codexWire.js";
-export { parseThreadEvent } from "./providers/codexWire.js";
+export { createSecretRedactor, MIN_SECRET_LENGTH, REDACTED } from "./providers/codexRedaction.js";

@@ -4,7 +4,7 @@ import type { ProviderRunOptions } from "./providers/codexOptions.js";
 export type ProviderEventType = "system" | "assistant" | "tool_use" | "tool_result" | "usage" | "result";
 
 /** Fields shared by every normalized event. */
-interface ProviderEventBase<TType extends ProviderEventType, TMetadata> {
+export interface ProviderEventBase<TType extends ProviderEventType, TMetadata> {
   /** Which kind of event this is. */
   type: TType;
   /** Human-readable text of the event (message text, command, output, summary). */

@@ -67,7 +67,11 @@ describe("CodexProvider", () => {
       env: boot.childEnv,
       apiKey: KEY,
       baseUrl: "http://127.0.0.1:1/v1",
-      config: { mcp_servers: { docs: { command: "node" } }, developer_instructions: "be terse" },
+      config: {
+        mcp_servers: { docs: { command: "node" } },
+        shell_environment_policy: { exclude: ["CODEX_API_KEY", "OPENAI_API_KEY"] },
+        developer_instructions: "be terse",
+      },
     });
     expect(recorded.threadOptions).toEqual({
       model: "gpt-5.5",
@@ -84,7 +88,7 @@ describe("CodexProvider", () => {
     expect(recorded.signal?.aborted).toBe(true);
   });
 
-  it("omits optional client options in CLI-login mode and passes reasoning effort", async () => {
+  it("omits optional client options in CLI-login mode with inheritSecretsInShell and passes reasoning effort", async () => {
     const recorded: Recorded = record();
     const bootstrap: CodexBootstrapper = async () => ({
       ...boot,
@@ -98,6 +102,7 @@ describe("CodexProvider", () => {
       createClient: fakeClient(replay(okStream), recorded),
       isDirectory: () => true,
       modelReasoningEffort: "low",
+      inheritSecretsInShell: true,
     });
     await collect(codex.run("x", { workingDirectory: "/repo" }));
     expect(recorded.clientOptions).toEqual({ codexPathOverride: "/bin/codex", env: boot.childEnv });

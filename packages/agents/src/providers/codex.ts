@@ -10,7 +10,7 @@ import {
 } from "./codexBootstrap.js";
 import { classifyCodexFailure } from "./codexClassify.js";
 import { CodexProviderError } from "./codexError.js";
-import { type CodexClientFactory, createSdkClient, realCodexIo } from "./codexIo.js";
+import { type CodexClientFactory, createSdkClient, readAuthJson, realCodexIo } from "./codexIo.js";
 import { createMapperState, type MapperContext, mapThreadEvent } from "./codexMapper.js";
 import {
   type CodexProviderSettings,
@@ -21,6 +21,11 @@ import {
   type ResolvedRunOptions,
 } from "./codexOptions.js";
 import { createSecretRedactor, type SecretRedactor } from "./codexRedaction.js";
+import {
+  collectSecrets,
+  shellEnvironmentExclusions,
+  withShellEnvironmentExclusions,
+} from "./codexSecrets.js";
 import { type StopReason, settle } from "./codexSettle.js";
 
 /** How long codex may take to exit after it reported a fatal error before the provider kills it (ms). */
@@ -61,7 +66,10 @@ interface RunControl {
   readonly controller: AbortController;
   /** The first reason the provider stopped codex. */
   stop?: StopReason;
-  /** The run's redactor, extended once the bootstrap resolved the key. */
+  /**
+   * The run's redactor: built from env and config before anything runs (so validation and bootstrap errors are
+   * redacted), rebuilt once the bootstrap resolved the key and, in CLI-login mode, `auth.json` was read.
+   */
   redactor: SecretRedactor;
 }
 
@@ -186,7 +194,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     const startedAt = this.#now();
     const control: RunControl = {
       controller: new AbortController(),
-      redactor: createSecretRedactor([this.#env.CODEX_API_KEY, this.#env.OPENAI_API_KEY]),
+      redactor: createSecretRedactor(collectSecrets({ env: this.#env, config: this.#settings.config })),
     };
     let prepared: ReturnType<typeof parseRunInput>;
     try {
@@ -240,10 +248,18 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
       // An injected bootstrap may throw anything; what leaves the run is always typed.
       throw classifyCodexFailure({ error });
     }
-    control.redactor = createSecretRedactor([boot.apiKey, this.#env.CODEX_API_KEY, this.#env.OPENAI_API_KEY]);
+    const userConfig = this.#settings.config ?? {};
+    const authJson = boot.authMode === "cli_login" ? await readAuthJson(boot.codexHome) : undefined;
+    control.redactor = createSecretRedactor(
+      collectSecrets({ env: this.#env, config: userConfig, apiKey: boot.apiKey, authJson }),
+    );
+    // Keys stay out of the agent's shell unless the caller opted in (see the runbook's threat model).
+    const shellConfig = this.#settings.inheritSecretsInShell
+      ? userConfig
+      : withShellEnvironmentExclusions(userConfig, shellEnvironmentExclusions({ config: userConfig }));
     const config = runOptions.systemPrompt
-      ? { ...this.#settings.config, developer_instructions: runOptions.systemPrompt }
-      : this.#settings.config;
+      ? { ...shellConfig, developer_instructions: runOptions.systemPrompt }
+      : shellConfig;
     const clientOptions: CodexOptions = {
       codexPathOverride: boot.codexPath,
       env: boot.childEnv,
@@ -301,7 +317,8 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     try {
       if (control.stop === undefined) {
         const thread = this.#createClient(clientOptions).startThread(threadOptions);
-        events = (await thread.runStreamed(input, { signal: control.controller.signal })).events;
+        const turnOptions = { signal: control.controller.signal, redact: control.redactor.deep };
+        events = (await thread.runStreamed(input, turnOptions)).events;
       }
       // Read until the SDK's stream ends, i.e. codex exited: its exit code and stderr arrive only then. Not
       // `for await`: that would call the SDK's `return()` before our `finally` aborts.

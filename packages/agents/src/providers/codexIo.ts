@@ -1,17 +1,20 @@
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
-import {
-  Codex,
-  type CodexOptions,
-  type Input,
-  type ThreadEvent,
-  type ThreadOptions,
-  type TurnOptions,
-} from "@openai/codex-sdk";
+import path from "node:path";
+import { Codex } from "@openai/codex-sdk";
+import type { CodexConfigObject } from "./codexOptions.js";
 
-/** The one module that touches processes, the file system and `@openai/codex-sdk`. */
+/**
+ * The one module that touches processes, the file system and `@openai/codex-sdk`.
+ *
+ * The seam types below are structural slices of the SDK's own types, declared here so the package's public
+ * declarations never import `@openai/codex-sdk` (whose `.d.ts` needs `@modelcontextprotocol/sdk`, a package it does
+ * not depend on). `createSdkClient` and `CodexProvider` assign the SDK's types to them and back, so a drifting SDK
+ * fails to compile here.
+ */
 
 /** What `codex login status` printed and how it exited. */
 export interface LoginStatusOutput {
@@ -25,26 +28,72 @@ export interface LoginStatusOutput {
   stderr: string;
 }
 
-/** A started turn: the SDK's stream of thread events. */
+/** The SDK client options the provider sets (a slice of the SDK's `CodexOptions`). */
+export interface CodexClientOptions {
+  /** Path of the `codex` binary to spawn. */
+  codexPathOverride?: string;
+  /** Responses API base URL. */
+  baseUrl?: string;
+  /** API key, exported to the child as `CODEX_API_KEY`. */
+  apiKey?: string;
+  /** Codex CLI `--config` overrides. */
+  config?: CodexConfigObject;
+  /** The child's whole environment. */
+  env?: Record<string, string>;
+}
+
+/** The thread settings the provider sets (a slice of the SDK's `ThreadOptions`). */
+export interface CodexThreadOptions {
+  /** Model name. */
+  model?: string;
+  /** The agent's working directory. */
+  workingDirectory?: string;
+  /** Sandbox of the agent's commands. */
+  sandboxMode?: "read-only" | "workspace-write" | "danger-full-access";
+  /** When the agent asks for approval. */
+  approvalPolicy?: "never" | "on-request" | "on-failure" | "untrusted";
+  /** Skip codex's trusted-git-repo check. */
+  skipGitRepoCheck?: boolean;
+  /** Reasoning effort passed to the model. */
+  modelReasoningEffort?: "minimal" | "low" | "medium" | "high" | "xhigh" | "max" | "ultra" | "persistent";
+}
+
+/** The turn input: text (and image) parts, in order (the SDK's `Input`). */
+export type CodexTurnInput =
+  | string
+  | ({ type: "text"; text: string } | { type: "local_image"; path: string })[];
+
+/** Per-turn options the provider sets (a slice of the SDK's `TurnOptions`). */
+export interface CodexTurnOptions {
+  /** Aborting it kills the codex process. */
+  signal?: AbortSignal;
+  /**
+   * The run's redactor, for what a client hands the caller outside the event stream (the app-server's approval
+   * requests to `onApproval`); the SDK client ignores it.
+   */
+  redact?: <T>(value: T) => T;
+}
+
+/** A started turn: the SDK's stream of thread events, validated by the provider as they arrive. */
 export interface CodexTurnStream {
   /** Raw thread events, in order. */
-  events: AsyncGenerator<ThreadEvent>;
+  events: AsyncGenerator<unknown>;
 }
 
 /** The slice of an SDK thread the provider uses. */
 export interface CodexThreadLike {
   /** Starts a turn and streams its events. */
-  runStreamed(input: Input, turnOptions?: TurnOptions): Promise<CodexTurnStream>;
+  runStreamed(input: CodexTurnInput, turnOptions?: CodexTurnOptions): Promise<CodexTurnStream>;
 }
 
 /** The slice of the SDK client the provider uses. */
 export interface CodexClientLike {
   /** Starts a new thread. */
-  startThread(options?: ThreadOptions): CodexThreadLike;
+  startThread(options?: CodexThreadOptions): CodexThreadLike;
 }
 
 /** Creates an SDK client; the seam tests replace with a typed fake. */
-export type CodexClientFactory = (options: CodexOptions) => CodexClientLike;
+export type CodexClientFactory = (options: CodexClientOptions) => CodexClientLike;
 
 /** Process and file-system access used by the bootstrap and the provider. */
 export interface CodexIo {
@@ -104,6 +153,15 @@ export const realCodexIo: CodexIo = {
 
 /** Creates the real SDK client (which spawns `codex exec --experimental-json` per turn). */
 export const createSdkClient: CodexClientFactory = (options) => new Codex(options);
+
+/** The parsed `CODEX_HOME/auth.json` (stored `codex login` credentials); `undefined` if absent or not JSON. */
+export async function readAuthJson(codexHome: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path.join(codexHome, "auth.json"), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
 
 // --- codex app-server (issue 11 groundwork): one long-lived child speaking line-delimited JSON on stdio. ---
 

@@ -80,6 +80,7 @@ describe("parseProviderSettings", () => {
       skipGitRepoCheck: true,
       failFastReconnects: true,
       transport: "exec",
+      inheritSecretsInShell: false,
     });
   });
 

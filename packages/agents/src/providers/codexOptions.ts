@@ -159,6 +159,8 @@ export const codexProviderSettingsSchema = z.strictObject({
   approvalTimeoutMs: milliseconds("approvalTimeoutMs").optional(),
   /** Stop the app-server after this long without a turn in flight (ms; default 300000). */
   appServerIdleMs: milliseconds("appServerIdleMs").optional(),
+  /** Let the agent's shell see the API key variables (off: they are excluded via `shell_environment_policy`). */
+  inheritSecretsInShell: z.boolean().default(false),
 });
 
 /** Settings of a `CodexProvider`, as callers pass them. */

@@ -1,102 +1,306 @@
-import { CodexProviderError } from "./codexError.js";
+/**
+ * The one place secrets are removed from what the provider hands to callers. A redactor is built once per run
+ * from every secret the run knows of (see `codexSecrets.ts`); `run()` passes each event it yields through
+ * `deep` and each error it throws through `error`, so no field can be forgotten.
+ */
 
-/** Removes a run's secrets from everything the run handle yields and throws. */
+/** Removes known secrets, OpenAI-shaped keys, bearer/authorization values and URL passwords from any value. */
 export interface SecretRedactor {
-  /** The secret values, longest first. */
+  /** The secrets this redactor removes (deduplicated, each at least `MIN_SECRET_LENGTH` characters). */
   readonly secrets: readonly string[];
-  /** Replaces every secret occurrence with `[REDACTED]`. */
+  /** Replaces every secret occurrence with `[REDACTED]`; returns the same string when there is none. */
   text(value: string): string;
-  /** Redacts every string at any depth; the same reference when nothing changed; cycle-safe. */
+  /**
+   * Redacts every string at any depth (objects, arrays, Maps, Sets, errors); returns the same reference when
+   * nothing changed. Cycle-safe; copies keep their prototype.
+   */
   deep<T>(value: T): T;
-  /** An equivalent error whose message, stack, details and cause chain hold no secret. */
+  /**
+   * An error whose message, stack, every property (`details`...), cause chain, `toJSON()` and `util.inspect`
+   * output hold no secret; the same error when it held none. A copy keeps its class, so a `CodexProviderError`
+   * stays one (same `code`, `retryable`, `isInstance`).
+   */
   error<E>(error: E): E;
 }
 
-const MASK = "[REDACTED]";
-const MIN_SECRET_LENGTH = 8;
+/**
+ * Values shorter than this are never treated as secrets. Real API keys and OAuth tokens are 20+ characters;
+ * below 8 a "secret" is usually a placeholder (`x`, `none`, `true`) or a common word whose replacement would
+ * shred ordinary text (`pass` in "password", `8080` in every URL). Short passwords in URLs are still removed
+ * by the userinfo pattern, whatever their length.
+ */
+export const MIN_SECRET_LENGTH = 8;
 
-/** Builds a redactor for the given secrets (blank and short values are ignored). */
+/** What every redacted occurrence becomes. */
+export const REDACTED = "[REDACTED]";
+
+const KEY_SHAPED = /\bsk-(?:\.{3})?[A-Za-z0-9_*-]{6,}/g;
+const BEARER = /\b(bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
+const AUTH_HEADER = /\b(authorization["']?\s*[:=]\s*["']?(?:(?:basic|bearer|token)\s+)?)[^\s"',;]{6,}/gi;
+/** `scheme://user:password@`: the password goes, whatever its length. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)[^\s/?#@]+@/gi;
+/** Cheap pre-check: text without any of these cannot match the patterns above. */
+const MAYBE_PATTERN = /sk-|bearer|authorization|:\/\/[^\s/?#@]*@/i;
+
+/** The secret itself plus its cheap encodings: URL-encoded, JSON-escaped and base64 (padded and not). */
+function variants(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
+  const base64 = Buffer.from(secret, "utf8").toString("base64");
+  return [secret, encodeURIComponent(secret), json, base64, base64.replace(/=+$/, "")];
+}
+
+/** Builds a redactor for a fixed set of secrets: dedupes, drops short values, and precomputes the pre-check. */
 export function createSecretRedactor(secrets: Iterable<string | undefined>): SecretRedactor {
-  const unique = new Set<string>();
+  const kept = new Set<string>();
   for (const secret of secrets) {
-    if (typeof secret !== "string") continue;
-    for (const value of [secret, secret.trim()]) if (value.length >= MIN_SECRET_LENGTH) unique.add(value);
+    if (typeof secret === "string" && secret.length >= MIN_SECRET_LENGTH) kept.add(secret);
   }
-  const list = [...unique].sort((a, b) => b.length - a.length);
-
+  const needles = [...new Set([...kept].flatMap(variants))].filter(
+    (needle) => needle.length >= MIN_SECRET_LENGTH,
+  );
+  // The pre-check only needs the needles that contain no other needle (padded base64 contains the unpadded form).
+  const probes = needles.filter(
+    (needle) => !needles.some((other) => other !== needle && needle.includes(other)),
+  );
   const text = (value: string): string => {
+    let hit = false;
+    for (let index = 0; index < probes.length; index++) {
+      if (value.includes(probes[index] as string)) {
+        hit = true;
+        break;
+      }
+    }
     let out = value;
-    for (const secret of list) if (out.includes(secret)) out = out.split(secret).join(MASK);
-    return out;
+    // A replacement can complete a secret with the text around it ("[REDACTED]" + suffix): repeat to a fixed point.
+    for (let round = 0; hit && round < 8; round++) {
+      out = replaceNeedles(out, needles);
+      hit = needles.some((needle) => out.includes(needle));
+    }
+    if (!MAYBE_PATTERN.test(out)) return out;
+    return out
+      .replace(KEY_SHAPED, REDACTED)
+      .replace(BEARER, `$1${REDACTED}`)
+      .replace(AUTH_HEADER, `$1${REDACTED}`)
+      .replace(URL_USERINFO, `$1${REDACTED}@`);
   };
+  const walker = createWalker(text);
+  return {
+    secrets: Object.freeze([...kept]),
+    text,
+    deep: walker,
+    error: walker,
+  };
+}
 
-  const deepValue = (value: unknown, seen: Map<object, unknown>): unknown => {
-    if (typeof value === "string") return text(value);
-    if (typeof value !== "object" || value === null) return value;
-    if (seen.has(value)) return seen.get(value);
-    seen.set(value, value);
-    if (Array.isArray(value)) {
-      let copy: unknown[] | undefined;
-      for (let index = 0; index < value.length; index++) {
-        const next = deepValue(value[index], seen);
-        if (next !== value[index]) {
-          copy ??= value.slice();
-          copy[index] = next;
+/** Replaces the union of all needle occurrences (overlaps merged), so no fragment of an overlapped secret survives. */
+function replaceNeedles(value: string, needles: readonly string[]): string {
+  const spans: [number, number][] = [];
+  for (const needle of needles) {
+    for (let at = value.indexOf(needle); at >= 0; at = value.indexOf(needle, at + 1)) {
+      spans.push([at, at + needle.length]);
+    }
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = "";
+  let cursor = 0;
+  let open = -1;
+  let end = -1;
+  for (const [start, stop] of spans) {
+    if (open >= 0 && start <= end) {
+      end = Math.max(end, stop);
+      continue;
+    }
+    if (open >= 0) out += REDACTED;
+    out += value.slice(cursor, start);
+    open = start;
+    end = stop;
+    cursor = stop;
+  }
+  if (open >= 0) out += REDACTED;
+  return out + value.slice(Math.max(cursor, end));
+}
+
+type Container = object;
+
+/** `Object.prototype.__lookupGetter__`: finds an accessor without allocating a property descriptor. */
+const lookupGetter = Reflect.get(Object.prototype, "__lookupGetter__") as (
+  this: object,
+  key: PropertyKey,
+) => (() => unknown) | undefined;
+
+/** Objects whose content is opaque or not text: passed through untouched. */
+function isOpaque(value: object): boolean {
+  return (
+    typeof value === "function" ||
+    value instanceof Date ||
+    value instanceof RegExp ||
+    value instanceof Promise ||
+    value instanceof WeakMap ||
+    value instanceof WeakSet ||
+    value instanceof ArrayBuffer ||
+    ArrayBuffer.isView(value)
+  );
+}
+
+/** The own properties of an object as [key, value] pairs; an error's accessors (V8's `stack`) are read. */
+function* ownEntries(value: object): Generator<[PropertyKey, unknown, PropertyDescriptor]> {
+  const isError = value instanceof Error;
+  for (const key of Reflect.ownKeys(value)) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(value, key) as PropertyDescriptor;
+    if ("value" in descriptor) yield [key, descriptor.value, descriptor];
+    else if (isError && descriptor.get) yield [key, Reflect.get(value, key), descriptor];
+  }
+}
+
+/** Direct children of a container, for the dirtiness scan. */
+function* children(value: Container): Generator<unknown> {
+  if (value instanceof Map) {
+    for (const [key, entry] of value) {
+      yield key;
+      yield entry;
+    }
+  } else if (value instanceof Set) {
+    yield* value;
+  }
+  if (Array.isArray(value)) {
+    yield* value;
+    return;
+  }
+  for (const [, child] of ownEntries(value)) yield child;
+}
+
+/**
+ * Two passes: a scan that stops at the first string the redactor would change (the clean path: no copy, no
+ * allocation but the visited set), then, only if something is dirty, a copy of exactly the objects from which
+ * a dirty string is reachable (reverse-edge propagation makes this right on cycles).
+ */
+function createWalker(text: (value: string) => string): <T>(value: T) => T {
+  const isDirtyString = (value: unknown): value is string =>
+    typeof value === "string" && text(value) !== value;
+  const isContainer = (value: unknown): value is Container =>
+    typeof value === "object" && value !== null && !isOpaque(value);
+
+  /** The clean-path scan: plain loops, no generators or entry tuples, so a clean event allocates almost nothing. */
+  function anyDirty(root: unknown): boolean {
+    if (typeof root === "string") return isDirtyString(root);
+    if (!isContainer(root)) return false;
+    const seen = new Set<Container>([root]);
+    const stack: Container[] = [root];
+    /** True when `child` is a dirty string; queues an unseen container. */
+    const visit = (child: unknown): boolean => {
+      if (typeof child === "string") return isDirtyString(child);
+      if (isContainer(child) && !seen.has(child)) {
+        seen.add(child);
+        stack.push(child);
+      }
+      return false;
+    };
+    while (stack.length > 0) {
+      const node = stack.pop() as Container;
+      if (Array.isArray(node)) {
+        for (let index = 0; index < node.length; index++) if (visit(node[index])) return true;
+        continue;
+      }
+      if (node instanceof Map) {
+        for (const [key, entry] of node) if (visit(key) || visit(entry)) return true;
+      } else if (node instanceof Set) {
+        for (const entry of node) if (visit(entry)) return true;
+      }
+      const isError = node instanceof Error;
+      const keys = Reflect.ownKeys(node);
+      for (let index = 0; index < keys.length; index++) {
+        const key = keys[index] as PropertyKey;
+        // A data property is read directly; an accessor only on errors (V8's `stack`), never invoked elsewhere.
+        if (lookupGetter.call(node, key) === undefined) {
+          if (visit((node as Record<PropertyKey, unknown>)[key])) return true;
+        } else if (isError && visit(Reflect.get(node, key))) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Every container from which a dirty string is reachable. */
+  function dirtySet(root: Container): Set<Container> {
+    const parents = new Map<Container, Container[]>([[root, []]]);
+    const dirty = new Set<Container>();
+    const stack: Container[] = [root];
+    while (stack.length > 0) {
+      const node = stack.pop() as Container;
+      for (const child of children(node)) {
+        if (isDirtyString(child)) dirty.add(node);
+        else if (isContainer(child)) {
+          const known = parents.get(child);
+          if (known) known.push(node);
+          else {
+            parents.set(child, [node]);
+            stack.push(child);
+          }
         }
       }
-      if (copy) seen.set(value, copy);
-      return copy ?? value;
     }
-    if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
-      return value;
-    }
-    let copy: Record<string, unknown> | undefined;
-    for (const key of Object.keys(value)) {
-      const current = (value as Record<string, unknown>)[key];
-      const next = deepValue(current, seen);
-      if (next !== current) {
-        copy ??= { ...(value as Record<string, unknown>) };
-        copy[key] = next;
+    const queue = [...dirty];
+    while (queue.length > 0) {
+      for (const parent of parents.get(queue.pop() as Container) ?? []) {
+        if (!dirty.has(parent)) {
+          dirty.add(parent);
+          queue.push(parent);
+        }
       }
     }
-    if (copy) seen.set(value, copy);
-    return copy ?? value;
-  };
+    return dirty;
+  }
 
-  const errorValue = (value: unknown, depth: number): unknown => {
+  function copy(value: unknown, dirty: Set<Container>, copies: Map<Container, Container>): unknown {
     if (typeof value === "string") return text(value);
-    if (!(value instanceof Error) || depth > 8) return deepValue(value, new Map());
-    const cause = errorValue(value.cause, depth + 1);
-    const message = text(value.message);
-    const stack = value.stack === undefined ? undefined : text(value.stack);
-    const provider = CodexProviderError.isInstance(value);
-    const details = provider ? deepValue(value.details, new Map()) : undefined;
-    if (
-      list.length === 0 ||
-      (message === value.message &&
-        stack === value.stack &&
-        cause === value.cause &&
-        (!provider || details === value.details))
-    ) {
-      return value;
+    if (!isContainer(value) || !dirty.has(value)) return value;
+    const done = copies.get(value);
+    if (done) return done;
+    const proto = Reflect.getPrototypeOf(value);
+    const next = (child: unknown) => copy(child, dirty, copies);
+    let out: Container;
+    if (Array.isArray(value)) {
+      const array: unknown[] = [];
+      copies.set(value, array);
+      for (const entry of value) array.push(next(entry));
+      Reflect.setPrototypeOf(array, proto);
+      out = array;
+    } else if (value instanceof Map) {
+      const map = new Map();
+      copies.set(value, map);
+      for (const [key, entry] of value) map.set(next(key), next(entry));
+      out = map;
+    } else if (value instanceof Set) {
+      const set = new Set();
+      copies.set(value, set);
+      for (const entry of value) set.add(next(entry));
+      out = set;
+    } else {
+      out = Object.create(proto) as Container;
     }
-    const copy = provider
-      ? new CodexProviderError({
-          code: value.code,
-          message,
-          retryable: value.retryable,
-          details: details as CodexProviderError["details"],
-          ...(cause === undefined ? {} : { cause }),
-        })
-      : Object.assign(new Error(message, cause === undefined ? undefined : { cause }), { name: value.name });
-    if (stack !== undefined) copy.stack = stack;
-    return copy;
-  };
+    if (!copies.has(value)) copies.set(value, out);
+    if (!Array.isArray(value)) {
+      Reflect.setPrototypeOf(out, proto);
+      for (const [key, child, descriptor] of ownEntries(value)) {
+        Reflect.defineProperty(out, key, {
+          value: next(child),
+          writable: descriptor.writable ?? true,
+          enumerable: descriptor.enumerable ?? false,
+          configurable: descriptor.configurable ?? true,
+        });
+      }
+      // Accessors of non-errors are kept as they are (invoking getters could have side effects).
+      for (const key of Reflect.ownKeys(value)) {
+        if (Reflect.getOwnPropertyDescriptor(out, key)) continue;
+        Reflect.defineProperty(out, key, Reflect.getOwnPropertyDescriptor(value, key) as PropertyDescriptor);
+      }
+    }
+    if (Object.isFrozen(value)) Object.freeze(out);
+    return out;
+  }
 
-  return {
-    secrets: list,
-    text: list.length === 0 ? (value) => value : text,
-    deep: <T>(value: T): T => (list.length === 0 ? value : (deepValue(value, new Map()) as T)),
-    error: <E>(error: E): E => errorValue(error, 0) as E,
+  return <T>(value: T): T => {
+    if (typeof value === "string") return text(value) as T;
+    if (!anyDirty(value)) return value;
+    return copy(value, dirtySet(value as Container), new Map()) as T;
   };
 }

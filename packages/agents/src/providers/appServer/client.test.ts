@@ -1,13 +1,16 @@
 import type { ThreadEvent } from "@openai/codex-sdk";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { CodexProvider } from "../codex.js";
+import { collectSecrets, shellEnvironmentExclusions } from "../codexSecrets.js";
+import { collect, fakeBoot } from "../testing/harness.js";
 import {
   type CodexApprovalRequest,
   DEFAULT_APPROVAL_DECISION,
   decideApproval,
   toApprovalRequest,
 } from "./approvals.js";
-import { AppServerPool, appServerInput, appServerThreadConfig } from "./client.js";
+import { AppServerPool, type AppServerPoolOptions, appServerInput, appServerThreadConfig } from "./client.js";
 import type { AppServerSpawner } from "./connection.js";
 import type { AppServerExit, AppServerProcess } from "./core.js";
 
@@ -385,7 +388,7 @@ describe("approvals", () => {
 });
 
 describe("thread config and input", () => {
-  it("delivers the key through a custom provider's env_key, keeps keys out of the shell, respects user choices", () => {
+  it("delivers the key through a custom provider's env_key and respects user choices", () => {
     expect(
       appServerThreadConfig(
         { apiKey: "sk", baseUrl: "http://127.0.0.1:1/v1" },
@@ -402,7 +405,6 @@ describe("thread config and input", () => {
           env_key: "CODEX_API_KEY",
         },
       },
-      shell_environment_policy: { exclude: ["CODEX_API_KEY", "OPENAI_API_KEY"] },
     });
     expect(
       appServerThreadConfig(
@@ -417,7 +419,8 @@ describe("thread config and input", () => {
       ),
     ).toEqual({
       model_provider: "mine",
-      shell_environment_policy: { exclude: ["SECRET", "CODEX_API_KEY", "OPENAI_API_KEY"] },
+      // The provider's exclusions (or the caller's `inheritSecretsInShell`) decide; the client adds none.
+      shell_environment_policy: { exclude: ["SECRET", "CODEX_API_KEY"] },
     });
     expect(appServerThreadConfig({ baseUrl: "http://127.0.0.1:1/v1" }, {})).toMatchObject({
       openai_base_url: "http://127.0.0.1:1/v1",
@@ -430,5 +433,95 @@ describe("thread config and input", () => {
     expect(appServerInput([{ type: "local_image", path: "/a.png" }])).toEqual([
       { type: "localImage", path: "/a.png" },
     ]);
+  });
+});
+
+describe("secrets on the app-server transport", () => {
+  const keyArbitrary = fc.stringMatching(/^sk-[A-Za-z0-9]{8,40}$/);
+
+  it("the key the app-server reads through `env_key` is a secret and an excluded shell variable of that config", () => {
+    fc.assert(
+      fc.property(
+        keyArbitrary,
+        fc.option(fc.constant("http://127.0.0.1:9/v1"), { nil: undefined }),
+        (key, baseUrl) => {
+          const config = appServerThreadConfig({ apiKey: key, ...(baseUrl ? { baseUrl } : {}) }, {});
+          // The app-server's env as `runStreamed` builds it: the key under the `env_key` variable only.
+          const env = { PATH: "/usr/bin", CODEX_API_KEY: key };
+          expect(collectSecrets({ env, config })).toContain(key);
+          expect(shellEnvironmentExclusions({ config })).toContain("CODEX_API_KEY");
+        },
+      ),
+    );
+  });
+
+  /** A provider on a scripted app-server whose turn echoes `text`; returns the run and the thread/start config. */
+  async function runOnScriptedServer(
+    settings: object,
+    text: (key: string) => string,
+    before: (key: string) => object[] = () => [],
+    poolOptions: Omit<AppServerPoolOptions, "spawn"> = {},
+  ) {
+    const key = "sk-app-server-secret-0123456789";
+    const { spawn, server } = fakeServer(scripted([...before(key), message(text(key)), done]));
+    const pool = new AppServerPool({ spawn, ...poolOptions });
+    const provider = new CodexProvider({
+      ...settings,
+      env: { CODEX_API_KEY: key },
+      bootstrap: async () => fakeBoot(key),
+      createClient: pool.createClient,
+      isDirectory: () => true,
+    });
+    const run = await collect(provider.run("hi", { workingDirectory: "/w" }));
+    await pool.close();
+    const start = server.requests.find((request) => request.method === "thread/start");
+    const params = start?.params as { config?: Record<string, unknown> } | undefined;
+    return { key, run, config: params?.config };
+  }
+
+  it("redacts the key from what the app-server streams, and keeps it out of the shell by default", async () => {
+    const { key, run, config } = await runOnScriptedServer({}, (key) => `the key is ${key}`);
+    expect(run.error).toBeUndefined();
+    expect(JSON.stringify(run.events)).not.toContain(key);
+    expect(run.events.find((event) => event.type === "assistant")?.content).toBe("the key is [REDACTED]");
+    expect(config?.model_providers).toMatchObject({ alphred_openai: { env_key: "CODEX_API_KEY" } });
+    expect(config?.shell_environment_policy).toEqual({ exclude: ["CODEX_API_KEY", "OPENAI_API_KEY"] });
+  });
+
+  it("inheritSecretsInShell: true lets the app-server's shell see the keys (no exclusion added)", async () => {
+    const { config } = await runOnScriptedServer({ inheritSecretsInShell: true }, () => "ok");
+    expect(config?.shell_environment_policy).toBeUndefined();
+  });
+
+  it("an approval request reaches onApproval through the run's redactor", async () => {
+    const asked: CodexApprovalRequest[] = [];
+    const request = (key: string) => ({
+      id: 7,
+      method: "item/commandExecution/requestApproval",
+      params: { threadId: "th", turnId: "tu", itemId: "c", command: `curl -H 'Bearer ${key}'`, reason: key },
+    });
+    const { key, run } = await runOnScriptedServer(
+      {},
+      () => "ok",
+      (key) => [request(key)],
+      {
+        onApproval: (approval) => {
+          asked.push(approval);
+          return "decline";
+        },
+      },
+    );
+    expect(run.error).toBeUndefined();
+    expect(asked).toEqual([
+      {
+        kind: "command",
+        threadId: "th",
+        turnId: "tu",
+        itemId: "c",
+        command: "curl -H 'Bearer [REDACTED]'",
+        reason: "[REDACTED]",
+      },
+    ]);
+    expect(JSON.stringify(asked)).not.toContain(key);
   });
 });

@@ -1,5 +1,13 @@
-import type { CodexOptions, Input, ThreadEvent, ThreadOptions, TurnOptions } from "@openai/codex-sdk";
-import type { CodexClientFactory, CodexClientLike, CodexThreadLike, CodexTurnStream } from "../codexIo.js";
+import type { ThreadEvent } from "@openai/codex-sdk";
+import type {
+  CodexClientLike,
+  CodexClientOptions,
+  CodexThreadLike,
+  CodexThreadOptions,
+  CodexTurnInput,
+  CodexTurnOptions,
+  CodexTurnStream,
+} from "../codexIo.js";
 import {
   type CodexApprovalHandler,
   DEFAULT_APPROVAL_TIMEOUT_MS,
@@ -24,8 +32,6 @@ export const DEFAULT_APP_SERVER_IDLE_MS = 300_000;
 export const STOP_TURN_TIMEOUT_MS = 2000;
 /** Provider id of the custom model provider that reads the API key from the child env (`env_key`). */
 export const API_KEY_PROVIDER_ID = "alphred_openai";
-/** Env vars holding API keys: kept out of the agent's shell (and so out of CODEX_HOME/shell_snapshots). */
-export const KEY_ENV_VARS = ["CODEX_API_KEY", "OPENAI_API_KEY"] as const;
 const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 
 /** Options of an {@link AppServerPool}. */
@@ -95,7 +101,8 @@ export class AppServerPool {
   }
 
   /** The `CodexClientFactory` of this pool: what `CodexProvider` calls with the SDK's options. */
-  readonly createClient: CodexClientFactory = (options) => new AppServerClient(this, options);
+  readonly createClient = (options: CodexClientOptions): AppServerClient =>
+    new AppServerClient(this, options);
 
   /** Number of processes running or starting. */
   get size(): number {
@@ -180,27 +187,45 @@ export class AppServerPool {
   }
 }
 
+/** A turn on the app-server: the stream carries the SDK's own `ThreadEvent` shapes (a `CodexTurnStream`). */
+export interface AppServerTurnStream extends CodexTurnStream {
+  /** Thread events in the SDK's shapes, in order. */
+  events: AsyncGenerator<ThreadEvent>;
+}
+
+/** Turn options of the app-server client: the seam's, plus the SDK's `outputSchema` (a JSON Schema object). */
+export interface AppServerTurnOptions extends CodexTurnOptions {
+  /** JSON Schema the final message must follow (`turn/start`'s `outputSchema`). */
+  outputSchema?: unknown;
+}
+
+/** A thread on the pool's app-servers (a `CodexThreadLike`). */
+export interface AppServerThreadLike extends CodexThreadLike {
+  /** Starts a turn on a leased app-server and streams its events. */
+  runStreamed(input: CodexTurnInput, turnOptions?: AppServerTurnOptions): Promise<AppServerTurnStream>;
+}
+
 /** The client the provider sees: threads on the pool's app-servers. */
-class AppServerClient implements CodexClientLike {
+export class AppServerClient implements CodexClientLike {
   constructor(
     readonly pool: AppServerPool,
-    readonly options: CodexOptions,
+    readonly options: CodexClientOptions,
   ) {}
 
-  startThread(options: ThreadOptions = {}): CodexThreadLike {
+  startThread(options: CodexThreadOptions = {}): AppServerThreadLike {
     return new AppServerThread(this, options, undefined);
   }
 
   /** Continues a thread by id (`thread/resume` on the process, unless it already holds the thread). */
-  resumeThread(threadId: string, options: ThreadOptions = {}): CodexThreadLike {
+  resumeThread(threadId: string, options: CodexThreadOptions = {}): AppServerThreadLike {
     return new AppServerThread(this, options, threadId);
   }
 }
 
 /** The thread-level `config`: the user's overrides, key delivery, and the key kept out of the agent's shell. */
 export function appServerThreadConfig(
-  options: CodexOptions,
-  threadOptions: ThreadOptions,
+  options: CodexClientOptions,
+  threadOptions: CodexThreadOptions,
 ): Record<string, unknown> {
   const config: Record<string, unknown> = { ...(options.config ?? {}) };
   if (threadOptions.modelReasoningEffort) config.model_reasoning_effort = threadOptions.modelReasoningEffort;
@@ -220,15 +245,13 @@ export function appServerThreadConfig(
   } else if (options.baseUrl && config.openai_base_url === undefined) {
     config.openai_base_url = options.baseUrl;
   }
-  const shell = { ...(config.shell_environment_policy as Record<string, unknown> | undefined) };
-  const exclude = Array.isArray(shell.exclude) ? shell.exclude.map(String) : [];
-  shell.exclude = [...new Set([...exclude, ...KEY_ENV_VARS])];
-  config.shell_environment_policy = shell;
+  // The key's variable (`env_key = "CODEX_API_KEY"`) is kept out of the agent's shell by the provider's own
+  // `shell_environment_policy.exclude` (unless `inheritSecretsInShell`), as on exec: one place for both transports.
   return config;
 }
 
 /** The app-server's turn input for the SDK's `Input`. */
-export function appServerInput(input: Input): unknown[] {
+export function appServerInput(input: CodexTurnInput): unknown[] {
   const parts = typeof input === "string" ? [{ type: "text" as const, text: input }] : input;
   return parts.map((part) =>
     part.type === "text"
@@ -237,7 +260,7 @@ export function appServerInput(input: Input): unknown[] {
   );
 }
 
-class AppServerThread implements CodexThreadLike {
+class AppServerThread implements AppServerThreadLike {
   #threadId: string | undefined;
   /** Prepares the next spare thread; runs once the turn has started. */
   #afterTurnStart: (() => void) | undefined;
@@ -245,7 +268,7 @@ class AppServerThread implements CodexThreadLike {
 
   constructor(
     readonly client: AppServerClient,
-    readonly options: ThreadOptions,
+    readonly options: CodexThreadOptions,
     threadId: string | undefined,
   ) {
     this.#threadId = threadId;
@@ -256,7 +279,10 @@ class AppServerThread implements CodexThreadLike {
     return this.#threadId ?? null;
   }
 
-  async runStreamed(input: Input, turnOptions: TurnOptions = {}): Promise<CodexTurnStream> {
+  async runStreamed(
+    input: CodexTurnInput,
+    turnOptions: AppServerTurnOptions = {},
+  ): Promise<AppServerTurnStream> {
     const { signal } = turnOptions;
     const { options, pool } = this.client;
     const env = { ...(options.env ?? {}) };
@@ -316,8 +342,8 @@ class AppServerThread implements CodexThreadLike {
     connection: AppServerConnection,
     release: () => void,
     threadId: string,
-    input: Input,
-    turnOptions: TurnOptions,
+    input: CodexTurnInput,
+    turnOptions: AppServerTurnOptions,
   ): AsyncGenerator<ThreadEvent> {
     const { signal } = turnOptions;
     const translation = createTurnTranslation(threadId, this.#total);
@@ -330,6 +356,7 @@ class AppServerThread implements CodexThreadLike {
       resume?.();
     };
     const { onApproval, approvalTimeoutMs } = this.client.pool.options;
+    const redact = turnOptions.redact ?? (<T>(value: T): T => value);
     const route: ThreadRoute = {
       onNotification: (notification) => {
         const events = translateNotification(notification, translation);
@@ -340,10 +367,11 @@ class AppServerThread implements CodexThreadLike {
         failure ??= error;
         poke();
       },
+      // The caller's handler sees the request through the run's redactor, like every event of the run.
       onApproval: (request) =>
         decideApproval(
           onApproval,
-          toApprovalRequest(request),
+          redact(toApprovalRequest(request)),
           approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
         ),
     };

@@ -9,6 +9,7 @@ import { expect, it } from "vitest";
 // Runs the real binary's generator through the committed script into a temp dir and compares it with the
 // committed protocol/: any difference means the pinned binary's schema (or its version) drifted.
 // Fix: `pnpm gen:app-server`, then review the diff and the zod schemas in wire.ts.
+// The flag lets Node 22.15–22.17 (the floor) load the script's .ts imports; 22.18+ strip types by default.
 
 const SCRIPT = fileURLToPath(new URL("../../../scripts/generate-app-server-protocol.mjs", import.meta.url));
 const COMMITTED = fileURLToPath(new URL("./protocol/", import.meta.url));
@@ -27,7 +28,7 @@ async function readTsTree(root: string, dir = ""): Promise<Map<string, string>> 
 it("the committed protocol types equal what the pinned codex binary generates", async () => {
   const out = await mkdtemp(path.join(os.tmpdir(), "alphred-protocol-drift-"));
   try {
-    await promisify(execFile)(process.execPath, [SCRIPT, "--out", out]);
+    await promisify(execFile)(process.execPath, ["--experimental-strip-types", SCRIPT, "--out", out]);
     const generated = await readTsTree(out);
     const committed = await readTsTree(COMMITTED);
     expect([...committed.keys()].sort()).toEqual([...generated.keys()].sort());

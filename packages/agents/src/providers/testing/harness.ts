@@ -1,4 +1,3 @@
-import { readdir, readFile } from "node:fs/promises";
 import type { CodexOptions, Input, ThreadEvent, ThreadOptions, TurnOptions } from "@openai/codex-sdk";
 import type { ProviderEvent } from "../../provider.js";
 import type { CodexBootstrap } from "../codexBootstrap.js";
@@ -113,27 +112,5 @@ export async function collect(
 /** The `type` of each event. */
 export const types = (events: readonly ProviderEvent[]): string[] => events.map((event) => event.type);
 
-/**
- * PIDs of live processes whose environment names this CODEX_HOME. Reads Linux `/proc`; on any other platform it
- * throws instead of returning an empty list that would let a leak test pass vacuously.
- */
-export async function codexProcessesUsing(codexHome: string, platform = process.platform): Promise<number[]> {
-  if (platform !== "linux") throw new Error(`codexProcessesUsing needs Linux /proc; this is ${platform}`);
-  let found: number[] = [];
-  for (let attempt = 0; attempt < 40; attempt++) {
-    found = [];
-    for (const entry of await readdir("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const environ = await readFile(`/proc/${entry}/environ`, "latin1");
-        const stat = await readFile(`/proc/${entry}/stat`, "latin1");
-        if (environ.includes(`CODEX_HOME=${codexHome}\0`) && !/\) Z /.test(stat)) found.push(Number(entry));
-      } catch {
-        // The process ended while we looked.
-      }
-    }
-    if (found.length === 0) return found;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return found;
-}
+/** Live codex processes by CODEX_HOME (plain JS so the `pnpm faults` runner shares this one copy). */
+export { codexProcessesUsing } from "./processScan.mjs";
