@@ -12,6 +12,7 @@ const { values } = parseArgs({
     live: { type: "string" },
     cwd: { type: "string" },
     timeout: { type: "string", default: "120000" },
+    transport: { type: "string", default: "exec" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -19,9 +20,16 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`usage: pnpm demo                      # emulated turn, no credentials
        pnpm demo --live "<prompt>"     # real API: needs CODEX_API_KEY, OPENAI_API_KEY or codex login
-options: --cwd <dir> (live working directory, default: current), --timeout <ms> (default 120000)`);
+options: --cwd <dir> (live working directory, default: current), --timeout <ms> (default 120000),
+         --transport exec|app-server (default exec; app-server streams the answer as it is written)`);
   process.exit(0);
 }
+if (values.transport !== "exec" && values.transport !== "app-server") {
+  console.error(`--transport must be exec or app-server, got ${values.transport}`);
+  process.exit(2);
+}
+const transport = values.transport;
+const ANSWER = "I added `hello.md` with a short greeting and printed it to confirm the content.";
 
 const MARKER = "[alphred-demo]";
 const DEMO_PROMPT = `${MARKER} Add a hello.md greeting to this repository and show me its contents.`;
@@ -69,12 +77,9 @@ const DEMO_TURN = {
       ],
     },
     {
-      items: [
-        {
-          type: "message",
-          text: "I added `hello.md` with a short greeting and printed it to confirm the content.",
-        },
-      ],
+      // Streamed word by word (`response.output_text.delta`), slowly enough to watch with --transport app-server.
+      delayMs: 40,
+      items: [{ type: "message", text: ANSWER, deltas: ANSWER.split(/(?<= )/) }],
     },
   ],
 };
@@ -122,9 +127,20 @@ async function runTurn(provider, prompt, workingDirectory, timeout) {
   const toolStarts = new Map();
   let result;
   console.log(paint("bold", `\n▶ codex · ${workingDirectory}`));
-  console.log(paint("dim", `  prompt: ${oneLine(prompt, 110)}\n`));
-  for await (const event of provider.run(prompt, { workingDirectory, timeout })) {
+  console.log(paint("dim", `  prompt: ${oneLine(prompt, 110)} · transport ${transport}\n`));
+  let streaming = false;
+  for await (const event of provider.run(prompt, { workingDirectory, timeout, partialMessages: true })) {
     const elapsed = `${String(event.timestamp - started).padStart(6)} ms`;
+    if (event.type === "assistant" && event.metadata?.partial) {
+      // Live text (app-server only): written as it arrives; the complete message follows as a normal event.
+      if (!streaming)
+        process.stdout.write(`${paint("dim", elapsed)}  ${paint("green", "writing…".padEnd(11))}  `);
+      streaming = true;
+      process.stdout.write(event.content);
+      continue;
+    }
+    if (streaming) process.stdout.write("\n");
+    streaming = false;
     const label = event.type.padEnd(11);
     console.log(
       `${paint("dim", elapsed)}  ${paint(COLORS[event.type] ?? "white", label)}  ${relative(describe(event, toolStarts))}`,
@@ -161,7 +177,12 @@ const timeout = Number(values.timeout);
 if (values.live !== undefined) {
   const workingDirectory = path.resolve(values.cwd ?? process.cwd());
   try {
-    await runTurn(new CodexProvider(), values.live, workingDirectory, timeout);
+    const provider = new CodexProvider({ transport });
+    try {
+      await runTurn(provider, values.live, workingDirectory, timeout);
+    } finally {
+      await provider.close(); // stops the app-server (a no-op on exec)
+    }
   } catch (error) {
     reportFailure(error);
   }
@@ -175,9 +196,14 @@ if (values.live !== undefined) {
     );
     const provider = new CodexProvider({
       env: run.env,
+      transport,
       config: { tools: { update_plan: { enabled: true } } },
     });
-    await runTurn(provider, DEMO_PROMPT, run.workingDirectory, timeout);
+    try {
+      await runTurn(provider, DEMO_PROMPT, run.workingDirectory, timeout);
+    } finally {
+      await provider.close(); // stops the app-server (a no-op on exec)
+    }
   } catch (error) {
     reportFailure(error);
   } finally {

@@ -1,6 +1,7 @@
 /// <reference lib="esnext.disposable" />
 import type { CodexOptions, ThreadOptions } from "@openai/codex-sdk";
 import type { AgentProvider, ProviderEvent } from "../provider.js";
+import { AppServerPool } from "./appServer/client.js";
 import {
   bootstrapCodex,
   type CodexBootstrap,
@@ -162,6 +163,8 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
   readonly #createClient: CodexClientFactory;
   readonly #isDirectory: (path: string) => boolean;
   readonly #now: () => number;
+  /** The app-servers of this provider (`transport: "app-server"`); none run until the first turn. */
+  readonly #pool: AppServerPool;
 
   /** Validates every setting and seam eagerly: anything invalid throws `CODEX_INVALID_CONFIG` here. */
   constructor(options?: CodexProviderOptions) {
@@ -169,7 +172,15 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     this.#settings = settings;
     this.#env = seams.env ?? process.env;
     this.#bootstrap = (seams.bootstrap as CodexBootstrapper | undefined) ?? bootstrapCodex;
-    this.#createClient = (seams.createClient as CodexClientFactory | undefined) ?? createSdkClient;
+    const { onApproval, approvalTimeoutMs, appServerIdleMs } = settings;
+    this.#pool = new AppServerPool({
+      ...(onApproval ? { onApproval } : {}),
+      ...(approvalTimeoutMs ? { approvalTimeoutMs } : {}),
+      ...(appServerIdleMs ? { idleMs: appServerIdleMs } : {}),
+    });
+    this.#createClient =
+      (seams.createClient as CodexClientFactory | undefined) ??
+      (settings.transport === "app-server" ? this.#pool.createClient : createSdkClient);
     this.#isDirectory =
       (seams.isDirectory as ((path: string) => boolean) | undefined) ?? realCodexIo.isDirectory;
     this.#now = (seams.now as (() => number) | undefined) ?? Date.now;
@@ -209,6 +220,19 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
       return new CodexRunHandle(error as CodexProviderError, control);
     }
     return new CodexRunHandle(this.#execute(prepared.input, prepared.options, control, startedAt), control);
+  }
+
+  /**
+   * Stops the provider's app-servers (`transport: "app-server"`); their in-flight turns fail with
+   * `CODEX_TRANSPORT_ERROR`, later runs fail too. A no-op for the exec transport. Idempotent.
+   */
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+
+  /** `await using provider = new CodexProvider(...)`: `close()` at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   async *#execute(
@@ -260,6 +284,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
       ...(this.#settings.maxToolOutputChars !== undefined
         ? { maxToolOutputChars: this.#settings.maxToolOutputChars }
         : {}),
+      ...(runOptions.partialMessages ? { partialMessages: true } : {}),
     };
 
     // One controller owns the child's life: deadlines, the caller's signal, fail-fast and the consumer all stop it.
@@ -292,7 +317,8 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     try {
       if (control.stop === undefined) {
         const thread = this.#createClient(clientOptions).startThread(threadOptions);
-        events = (await thread.runStreamed(input, { signal: control.controller.signal })).events;
+        const turnOptions = { signal: control.controller.signal, redact: control.redactor.deep };
+        events = (await thread.runStreamed(input, turnOptions)).events;
       }
       // Read until the SDK's stream ends, i.e. codex exited: its exit code and stderr arrive only then. Not
       // `for await`: that would call the SDK's `return()` before our `finally` aborts.

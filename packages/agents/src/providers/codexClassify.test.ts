@@ -561,3 +561,48 @@ describe("CodexProviderError", () => {
     });
   });
 });
+
+describe("classifyCodexFailure: app-server codexErrorInfo facts come before the text", () => {
+  it.each([
+    ["unauthorized", "whatever", "CODEX_AUTH_ERROR", "unauthorized", false],
+    [
+      "usageLimitExceeded",
+      "You've hit your usage limit.",
+      "CODEX_RATE_LIMITED",
+      "usage_limit_exceeded",
+      true,
+    ],
+    ["rateLimitExceeded", "slow down", "CODEX_RATE_LIMITED", "rate_limit_exceeded", true],
+    ["contextWindowExceeded", "too long", "CODEX_INTERNAL_ERROR", "context_length_exceeded", false],
+    ["serverOverloaded", "busy", "CODEX_INTERNAL_ERROR", "server_overloaded", true],
+    ["internalServerError", "oops", "CODEX_INTERNAL_ERROR", "internal_server_error", true],
+    [
+      "internalServerError",
+      "We're currently experiencing high demand",
+      "CODEX_INTERNAL_ERROR",
+      "server_overloaded",
+      true,
+    ],
+    ["sandboxError", "sandbox", "CODEX_INTERNAL_ERROR", "sandbox_error", false],
+    ["turnInterrupted", "interrupted", "CODEX_ABORTED", "approval_cancelled", false],
+  ])("%s (%s) → %s %s", (errorKind, message, code, failureCode, retryable) => {
+    const error = classifyCodexFailure({ message, errorKind });
+    expect(error).toMatchObject({ code, retryable, details: { failureCode } });
+  });
+
+  it("a variant carrying an HTTP status decides by the status; an unknown variant falls back to the text", () => {
+    expect(
+      classifyCodexFailure({
+        message: "unexpected status",
+        errorKind: "httpConnectionFailed",
+        statusCode: 401,
+      }),
+    ).toMatchObject({ code: "CODEX_AUTH_ERROR", details: { statusCode: 401 } });
+    expect(classifyCodexFailure({ message: "rate limit exceeded", errorKind: "other" }).code).toBe(
+      "CODEX_RATE_LIMITED",
+    );
+    expect(classifyCodexFailure({ message: "x", errorKind: "turnInterrupted" }).message).toContain(
+      "onApproval",
+    );
+  });
+});

@@ -67,6 +67,11 @@ export type CodexTurnInput =
 export interface CodexTurnOptions {
   /** Aborting it kills the codex process. */
   signal?: AbortSignal;
+  /**
+   * The run's redactor, for what a client hands the caller outside the event stream (the app-server's approval
+   * requests to `onApproval`); the SDK client ignores it.
+   */
+  redact?: <T>(value: T) => T;
 }
 
 /** A started turn: the SDK's stream of thread events, validated by the provider as they arrive. */
@@ -200,6 +205,8 @@ export interface AppServerProcess {
   endInput(): void;
   /** Sends a signal (default SIGTERM); no-op once exited. */
   kill(signal?: NodeJS.Signals): void;
+  /** `false`: the process and its pipes no longer keep Node's event loop alive (an idle process); `true` undoes it. */
+  keepAlive(on: boolean): void;
 }
 
 /** Spawns `<codex> app-server` on stdio. */
@@ -264,6 +271,15 @@ export function spawnAppServer(codexPath: string, options: AppServerSpawnOptions
     endInput: () => child.stdin.end(),
     kill: (signal = "SIGTERM") => {
       if (!ended) child.kill(signal);
+    },
+    keepAlive: (on) => {
+      for (const handle of [child, child.stdin, child.stdout, child.stderr] as unknown as {
+        ref?(): void;
+        unref?(): void;
+      }[]) {
+        if (on) handle.ref?.();
+        else handle.unref?.();
+      }
     },
   };
 }

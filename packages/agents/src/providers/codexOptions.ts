@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { ApprovalMode, ModelReasoningEffort, SandboxMode } from "@openai/codex-sdk";
 import { z } from "zod";
+import type { CodexApprovalHandler } from "./appServer/approvals.js";
 import type { CodexBootstrapper } from "./codexBootstrap.js";
 import { type CodexErrorCode, CodexProviderError } from "./codexError.js";
 import type { CodexClientFactory } from "./codexIo.js";
@@ -66,6 +67,8 @@ export const providerRunOptionsSchema = z.strictObject({
   idleTimeout: milliseconds("idleTimeout").optional(),
   /** Cancels the run from outside the loop; fails with `CODEX_ABORTED` (not retryable). */
   signal: z.instanceof(AbortSignal, { error: "signal must be an AbortSignal" }).optional(),
+  /** Also emit `assistant` events with `metadata.partial: true` carrying each new piece of text (app-server only). */
+  partialMessages: z.boolean({ error: "partialMessages must be a boolean" }).optional(),
 });
 
 /** Options of one `CodexProvider.run` call, as callers pass them. */
@@ -146,6 +149,16 @@ export const codexProviderSettingsSchema = z.strictObject({
   failFastReconnects: z.boolean().default(true),
   /** Cap on the characters of tool output one event carries (head and tail kept, with a marker). */
   maxToolOutputChars: z.number().int().min(64).max(MAX_TIMEOUT_MS).optional(),
+  /** `exec`: one `codex exec` per turn through the SDK (default). `app-server`: turns on a warm `codex app-server`. */
+  transport: z.enum(["exec", "app-server"]).default("exec"),
+  /** Answers approval requests (app-server only); throwing or missing `approvalTimeoutMs` means `decline`. */
+  onApproval: z
+    .custom<CodexApprovalHandler>((value) => typeof value === "function", "onApproval must be a function")
+    .optional(),
+  /** Time `onApproval` has to answer before the request is declined (ms; default 60000). */
+  approvalTimeoutMs: milliseconds("approvalTimeoutMs").optional(),
+  /** Stop the app-server after this long without a turn in flight (ms; default 300000). */
+  appServerIdleMs: milliseconds("appServerIdleMs").optional(),
   /** Let the agent's shell see the API key variables (off: they are excluded via `shell_environment_policy`). */
   inheritSecretsInShell: z.boolean().default(false),
 });
