@@ -235,6 +235,45 @@ export function reportConcurrency({ n, serial, concurrent, maxWallRatio = 0.9 })
   ];
 }
 
+/**
+ * 6. The app-server transport. `samples`: interleaved pairs `{ exec, app }` of turn wall ms (cold exec turn, warm
+ * app-server turn); `interrupt`: `{ exec, app }` lists of abort → typed error ms; `conversation`: `{ exec, app }`
+ * wall ms of `conversationTurns` turns. The budget judges the median per-pair ratio app / exec.
+ */
+export function reportAppServer({
+  samples,
+  interrupt,
+  conversation,
+  conversationTurns,
+  appFirstTurnMs,
+  budget = 0.3,
+}) {
+  const ratios = samples.map((pair) => pair.app / pair.exec);
+  return [
+    budgetRow({
+      name: "app-server: warm turn / cold exec turn",
+      values: ratios,
+      unit: "×",
+      max: budget,
+      note: `${samples.length} interleaved pairs; exec ${fmt(median(samples.map((p) => p.exec)), 0)} ms, app-server ${fmt(median(samples.map((p) => p.app)), 0)} ms (first turn incl. process start ${fmt(appFirstTurnMs, 0)} ms)`,
+    }),
+    infoRow({ name: "app-server: abort → CODEX_ABORTED", values: interrupt.app, unit: " ms" }),
+    infoRow({ name: "exec: abort → CODEX_ABORTED (kill)", values: interrupt.exec, unit: " ms" }),
+    infoRow({
+      name: `${conversationTurns}-turn conversation, exec`,
+      values: [conversation.exec],
+      unit: " ms",
+      note: "independent turns: resume across runs is not wired on exec yet",
+    }),
+    infoRow({
+      name: `${conversationTurns}-turn conversation, app-server`,
+      values: [conversation.app],
+      unit: " ms",
+      note: "independent turns (new thread each) on one warm process",
+    }),
+  ];
+}
+
 /** Fixed-point formatting that keeps NaN and Infinity readable. */
 export function fmt(value, digits = 2) {
   return Number.isFinite(value) ? value.toFixed(digits) : String(value);

@@ -9,6 +9,7 @@ import {
   peakOverlap,
   quantile,
   renderMarkdown,
+  reportAppServer,
   reportConcurrency,
   reportFailureLatency,
   reportMemory,
@@ -159,6 +160,37 @@ describe("concurrency", () => {
   it("reports one turn as information only", () => {
     const batch = [{ wallMs: 1000, turns: turnsAt([0], 1000) }];
     expect(reportConcurrency({ n: 1, serial: batch, concurrent: batch })[0].pass).toBe(null);
+  });
+});
+
+describe("reportAppServer", () => {
+  const base = {
+    interrupt: { exec: [20, 25], app: [10, 12] },
+    conversation: { exec: 3000, app: 800 },
+    conversationTurns: 10,
+    appFirstTurnMs: 500,
+  };
+  it("judges the median per-pair ratio of a warm app-server turn to a cold exec turn against 0.3×", () => {
+    const fast = reportAppServer({
+      ...base,
+      samples: [
+        { exec: 300, app: 60 },
+        { exec: 330, app: 99 },
+        { exec: 300, app: 300 },
+      ],
+    });
+    expect(fast[0]).toMatchObject({ pass: true, budget: "≤ 0.3×" });
+    expect(fast[0].figure).toBeCloseTo(0.3, 5);
+    const slow = reportAppServer({
+      ...base,
+      samples: [
+        { exec: 300, app: 100 },
+        { exec: 300, app: 120 },
+      ],
+    });
+    expect(slow[0].pass).toBe(false);
+    expect(fast.slice(1).map((row) => row.pass)).toEqual([null, null, null, null]);
+    expect(fast.map((row) => row.figure).slice(1)).toEqual([11, 22.5, 3000, 800]);
   });
 });
 

@@ -6,6 +6,7 @@
 // the counts below; see docs/benchmarks.md.
 import { writeFileSync } from "node:fs";
 import os from "node:os";
+import * as appServer from "./appServer.mjs";
 import * as concurrency from "./concurrency.mjs";
 import * as failureLatency from "./failureLatency.mjs";
 import * as memory from "./memory.mjs";
@@ -28,8 +29,9 @@ const settings = {
   deadCapMs: count("BENCH_DEAD_CAP_MS", 30_000, 15_000),
   memoryReps: count("BENCH_MEMORY_REPS", 5, 2),
   concurrencyReps: count("BENCH_CONCURRENCY_REPS", 2, 1),
+  appServerPairs: count("BENCH_APP_SERVER_PAIRS", 10, 4),
 };
-const only = new Set((env.BENCH_ONLY ?? "events,turn,memory,concurrency,failure").split(","));
+const only = new Set((env.BENCH_ONLY ?? "events,turn,memory,concurrency,failure,appserver").split(","));
 if (typeof globalThis.gc !== "function")
   console.warn("bench: run node with --expose-gc for stable baselines");
 
@@ -128,6 +130,18 @@ await step(
   },
 );
 
+await step("appserver", `app-server transport (${settings.appServerPairs} pairs)`, async () => {
+  rows.push(...appServer.report(await appServer.measure({ pairs: settings.appServerPairs })));
+  notes.push(
+    'App-server transport: `CodexProvider` with `transport: "app-server"` (one warm process, a new thread per ' +
+      "turn) against the default exec transport (one `codex exec` per turn), same emulator turn, interleaved " +
+      "pairs after one warm-up turn each. Interrupt: abort at the command's `tool_use` of a `sleep` turn; ms " +
+      "from `abort()` to the typed `CODEX_ABORTED` (app-server: `turn/interrupt` + `thread/backgroundTerminals/" +
+      "clean`; exec: the SDK kills the process). The 10-turn conversation is 10 independent turns on each " +
+      "transport: resuming a thread across runs is the sessions work (issue 9).",
+  );
+});
+
 const total = (performance.now() - started) / 1000;
 notes.push(
   `The machine was shared while measuring (load average ${machine.load} at start), so absolute figures are ` +
@@ -137,7 +151,7 @@ const settingsText = `${quick ? "BENCH_QUICK=1 (not a proof: fewer repetitions),
   settings,
 )
   .map(([key, value]) => `${key}=${value}`)
-  .join(", ")}${only.size < 5 ? `, only ${[...only].join(",")}` : ""}; total ${fmt(total, 0)} s`;
+  .join(", ")}${only.size < 6 ? `, only ${[...only].join(",")}` : ""}; total ${fmt(total, 0)} s`;
 
 console.log(`\n${formatTable(rows)}\n`);
 const pass = allPass(rows);

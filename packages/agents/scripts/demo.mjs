@@ -14,6 +14,7 @@ const { values } = parseArgs({
     live: { type: "string" },
     cwd: { type: "string" },
     timeout: { type: "string", default: "120000" },
+    transport: { type: "string", default: "exec" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -21,9 +22,16 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`usage: pnpm demo                      # emulated turn, no credentials
        pnpm demo --live "<prompt>"     # real API: needs CODEX_API_KEY, OPENAI_API_KEY or codex login
-options: --cwd <dir> (live working directory, default: current), --timeout <ms> (default 120000)`);
+options: --cwd <dir> (live working directory, default: current), --timeout <ms> (default 120000),
+         --transport exec|app-server (default exec; app-server streams the answer as it is written)`);
   process.exit(0);
 }
+if (values.transport !== "exec" && values.transport !== "app-server") {
+  console.error(`--transport must be exec or app-server, got ${values.transport}`);
+  process.exit(2);
+}
+const transport = values.transport;
+const ANSWER = "I added `hello.md` with a short greeting and printed it to confirm the content.";
 
 const MARKER = "[alphred-demo]";
 const DEMO_PROMPT = `${MARKER} Add a hello.md greeting to this repository and show me its contents.`;
@@ -71,12 +79,9 @@ const DEMO_TURN = {
       ],
     },
     {
-      items: [
-        {
-          type: "message",
-          text: "I added `hello.md` with a short greeting and printed it to confirm the content.",
-        },
-      ],
+      // Streamed word by word (`response.output_text.delta`), slowly enough to watch with --transport app-server.
+      delayMs: 40,
+      items: [{ type: "message", text: ANSWER, deltas: ANSWER.split(/(?<= )/) }],
     },
   ],
 };
@@ -147,10 +152,26 @@ async function runTurn(provider, prompt, workingDirectory, timeout, options = {}
   const toolStarts = new Map();
   let result;
   console.log(paint("bold", `\n▶ codex · ${workingDirectory}`));
-  console.log(paint("dim", `  prompt: ${oneLine(prompt, 110)}\n`));
+  console.log(paint("dim", `  prompt: ${oneLine(prompt, 110)} · transport ${transport}\n`));
   if (options.resumeThreadId) console.log(paint("dim", `  resuming thread ${options.resumeThreadId}\n`));
-  for await (const event of provider.run(prompt, { workingDirectory, timeout, ...options })) {
+  let streaming = false;
+  for await (const event of provider.run(prompt, {
+    workingDirectory,
+    timeout,
+    partialMessages: true,
+    ...options,
+  })) {
     const elapsed = `${String(event.timestamp - started).padStart(6)} ms`;
+    if (event.type === "assistant" && event.metadata?.partial) {
+      // Live text (app-server only): written as it arrives; the complete message follows as a normal event.
+      if (!streaming)
+        process.stdout.write(`${paint("dim", elapsed)}  ${paint("green", "writing…".padEnd(11))}  `);
+      streaming = true;
+      process.stdout.write(event.content);
+      continue;
+    }
+    if (streaming) process.stdout.write("\n");
+    streaming = false;
     const label = event.type.padEnd(11);
     console.log(
       `${paint("dim", elapsed)}  ${paint(COLORS[event.type] ?? "white", label)}  ${relative(describe(event, toolStarts))}`,
@@ -199,7 +220,12 @@ const timeout = Number(values.timeout);
 if (values.live !== undefined) {
   const workingDirectory = path.resolve(values.cwd ?? process.cwd());
   try {
-    await runTurn(new CodexProvider(), values.live, workingDirectory, timeout);
+    const provider = new CodexProvider({ transport });
+    try {
+      await runTurn(provider, values.live, workingDirectory, timeout);
+    } finally {
+      await provider.close(); // stops the app-server (a no-op on exec)
+    }
   } catch (error) {
     reportFailure(error);
   }
@@ -213,13 +239,24 @@ if (values.live !== undefined) {
     console.log(
       paint("dim", `emulator ${emulator.baseUrl} · model ${run.env.CODEX_MODEL} · no credentials needed`),
     );
-    const settings = { env: run.env, config: { tools: { update_plan: { enabled: true } } } };
-    const first = await runTurn(new CodexProvider(settings), DEMO_PROMPT, run.workingDirectory, timeout);
+    const settings = { env: run.env, transport, config: { tools: { update_plan: { enabled: true } } } };
+    const first = new CodexProvider(settings);
+    let firstResult;
+    try {
+      firstResult = await runTurn(first, DEMO_PROMPT, run.workingDirectory, timeout);
+    } finally {
+      await first.close(); // stops the app-server (a no-op on exec)
+    }
     // A new provider (and a new codex process) continues the thread from CODEX_HOME.
-    await runTurn(new CodexProvider(settings), SUMMARY_PROMPT, run.workingDirectory, timeout, {
-      resumeThreadId: first.metadata.threadId,
-      outputSchema: Summary,
-    });
+    const second = new CodexProvider(settings);
+    try {
+      await runTurn(second, SUMMARY_PROMPT, run.workingDirectory, timeout, {
+        resumeThreadId: firstResult.metadata.threadId,
+        outputSchema: Summary,
+      });
+    } finally {
+      await second.close();
+    }
   } catch (error) {
     reportFailure(error);
   } finally {

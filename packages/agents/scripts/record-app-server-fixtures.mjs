@@ -37,6 +37,15 @@ const emulator = await startEmulator({
     },
     "[sleep]": { steps: [{ items: [{ type: "exec", cmd: "sleep 30" }] }, { items: [msg("slept")] }] },
     "[401]": { steps: [{ fault: "http", status: 401 }] },
+    "[delta]": {
+      steps: [
+        {
+          items: [
+            { type: "message", text: "Hello, streamed world.", deltas: ["Hello, ", "streamed ", "world."] },
+          ],
+        },
+      ],
+    },
   }),
 });
 const run = await createHermeticRun({ baseUrl: emulator.baseUrl });
@@ -120,6 +129,7 @@ try {
   });
   await client.request("thread/backgroundTerminals/clean", { threadId });
   await recordTurn("http-401-turn", threadId, "[401] go");
+  await recordTurn("delta-turn", threadId, "[delta] go");
   decision = "decline";
   await recordTurn("approval-decline-turn", await startThread("untrusted"), "[cmd] go");
 } finally {

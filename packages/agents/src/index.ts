@@ -30,6 +30,13 @@ export type {
   UsageEvent,
   UsageMetadata,
 } from "./provider.js";
+export type {
+  CodexApprovalDecision,
+  CodexApprovalHandler,
+  CodexApprovalRequest,
+} from "./providers/appServer/approvals.js";
+export { DEFAULT_APPROVAL_DECISION, DEFAULT_APPROVAL_TIMEOUT_MS } from "./providers/appServer/approvals.js";
+export { DEFAULT_APP_SERVER_IDLE_MS } from "./providers/appServer/client.js";
 export type { CodexProviderOptions, CodexRun } from "./providers/codex.js";
 export { CodexProvider, FATAL_EXIT_GRACE_MS } from "./providers/codex.js";
 export type {
@@ -97,6 +104,7 @@ export type { RetryDependencies, RetryPolicy } from "./providers/codexRetry.js";
 export { retryPolicySchema, runWithRetry } from "./providers/codexRetry.js";
 export type { McpServers } from "./providers/codexSessionSettings.js";
 export {
+  APPROVAL_POLICIES,
   EXEC_APPROVAL_POLICIES,
   mcpServersSchema,
   REASONING_EFFORTS,

@@ -20,8 +20,8 @@ export interface ProviderEventBase<TType extends ProviderEventType, TMetadata> {
 export type SystemEventMetadata =
   /** The first event of a run: the Codex thread id (use it to correlate logs or resume). */
   | { subtype: "thread_started"; threadId: string }
-  /** The model's reasoning summary. */
-  | { subtype: "reasoning"; itemId: string }
+  /** The model's reasoning summary; with `partial: true` only the new piece of a summary still being written. */
+  | { subtype: "reasoning"; itemId: string; partial?: true }
   /** A non-fatal warning the binary surfaced as an error item. */
   | { subtype: "warning"; itemId: string }
   /** A retry in progress (`Reconnecting... 2/5 (reason)`); the run may still succeed. */
@@ -143,8 +143,8 @@ export interface ResultMetadata {
 
 /** A runtime notice: thread start, reasoning, warnings, retries, unmodelled items. */
 export type SystemEvent = ProviderEventBase<"system", SystemEventMetadata>;
-/** A message from the agent. */
-export type AssistantEvent = ProviderEventBase<"assistant", { itemId: string }>;
+/** A message from the agent; with `partial: true`, only the new piece of a message still being written. */
+export type AssistantEvent = ProviderEventBase<"assistant", { itemId: string; partial?: true }>;
 /** A tool call started (or changed). */
 export type ToolUseEvent = ProviderEventBase<"tool_use", ToolEventMetadata>;
 /** A tool call finished. */

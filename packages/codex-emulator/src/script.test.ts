@@ -118,6 +118,29 @@ describe("responses", () => {
     expect(responseIds).toEqual(["resp_emu_1", "resp_emu_1"]);
   });
 
+  it("streams a message with deltas: added, one output_text.delta per chunk on the same item id, then done", () => {
+    const events = responseEvents(
+      [{ type: "message", text: "Hello world", deltas: ["Hel", "lo world"] }],
+      DEFAULT_USAGE,
+      createIdSource(),
+    );
+    expect(events.map((event) => event.event)).toEqual([
+      "response.created",
+      "response.output_item.added",
+      "response.output_text.delta",
+      "response.output_text.delta",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+    const [, added, , , finished] = events;
+    const done = finished?.data.item as { id: string };
+    expect(added?.data.item).toMatchObject({ id: done.id, content: [] });
+    expect(events.slice(2, 4).map((event) => [event.data.item_id, event.data.delta])).toEqual([
+      [done.id, "Hel"],
+      [done.id, "lo world"],
+    ]);
+  });
+
   it("resolves usage layers, ignoring undefined fields", () => {
     expect(resolveUsage({ inputTokens: 5, outputTokens: undefined }, { cachedInputTokens: 1 })).toEqual({
       ...DEFAULT_USAGE,

@@ -14,8 +14,11 @@ export interface UsageFigures {
 
 /** One model output item, rendered as the Responses API item that makes codex emit the matching thread item. */
 export type OutputItem =
-  /** Assistant message → `agent_message`. */
-  | { type: "message"; text: string }
+  /**
+   * Assistant message → `agent_message`. With `deltas`, the text is also streamed first: `output_item.added`, one
+   * `response.output_text.delta` per chunk (app-server's `item/agentMessage/delta`), then `output_item.done`.
+   */
+  | { type: "message"; text: string; deltas?: string[] }
   /** A structured-output answer: an assistant message whose text is `JSON.stringify(value)`. */
   | { type: "json"; value: unknown }
   /** Reasoning summary → `reasoning` (an empty text yields no item). */
@@ -171,11 +174,29 @@ export function createdEvent(responseId: string, model: string | undefined): Sse
   });
 }
 
-/** One `response.output_item.done` per item, in order. */
+/** One `response.output_item.done` per item, in order; a message with `deltas` is streamed before it. */
 export function itemEvents(items: OutputItem[], ids: IdSource): SseEvent[] {
-  return items.map((item, index) =>
-    sseEvent("response.output_item.done", { output_index: index, item: renderItem(item, ids) }),
-  );
+  return items.flatMap((item, index) => {
+    const rendered = renderItem(item, ids);
+    const done = sseEvent("response.output_item.done", { output_index: index, item: rendered });
+    if (item.type !== "message" || item.deltas === undefined) return [done];
+    const itemId = rendered.id;
+    return [
+      sseEvent("response.output_item.added", {
+        output_index: index,
+        item: { ...rendered, status: "in_progress", content: [] },
+      }),
+      ...item.deltas.map((delta) =>
+        sseEvent("response.output_text.delta", {
+          item_id: itemId,
+          output_index: index,
+          content_index: 0,
+          delta,
+        }),
+      ),
+      done,
+    ];
+  });
 }
 
 /** `response.completed` carrying the response id and usage. */

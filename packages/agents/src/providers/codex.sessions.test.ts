@@ -292,9 +292,9 @@ describe("settings and per-run MCP servers", () => {
     });
   });
 
-  it("refuses approvalPolicy untrusted at construction, naming the allowed values", () => {
-    expect(() => provider(replay([]), record(), { approvalPolicy: "untrusted" as never })).toThrowError(
-      'approvalPolicy must be one of "never", "on-request", "on-failure"',
+  it("refuses approvalPolicy untrusted at construction on exec, naming the allowed values", () => {
+    expect(() => provider(replay([]), record(), { approvalPolicy: "untrusted" })).toThrowError(
+      'approvalPolicy must be one of "never", "on-request", "on-failure" with transport "exec"',
     );
   });
 

@@ -1,6 +1,7 @@
 /// <reference lib="esnext.disposable" />
 import type { CodexOptions, ThreadOptions } from "@openai/codex-sdk";
 import type { AgentProvider, ProviderEvent } from "../provider.js";
+import { AppServerPool } from "./appServer/client.js";
 import {
   bootstrapCodex,
   type CodexBootstrap,
@@ -178,6 +179,8 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
   readonly #now: () => number;
   readonly #probeFile: (path: string) => string | undefined;
   readonly #readThreadRollout: (codexHome: string, threadId: string) => Promise<string | undefined>;
+  /** The app-servers of this provider (`transport: "app-server"`); none run until the first turn. */
+  readonly #pool: AppServerPool;
 
   /** Validates every setting and seam eagerly: anything invalid throws `CODEX_INVALID_CONFIG` here. */
   constructor(options?: CodexProviderOptions) {
@@ -185,7 +188,15 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     this.#settings = settings;
     this.#env = seams.env ?? process.env;
     this.#bootstrap = (seams.bootstrap as CodexBootstrapper | undefined) ?? bootstrapCodex;
-    this.#createClient = (seams.createClient as CodexClientFactory | undefined) ?? createSdkClient;
+    const { onApproval, approvalTimeoutMs, appServerIdleMs } = settings;
+    this.#pool = new AppServerPool({
+      ...(onApproval ? { onApproval } : {}),
+      ...(approvalTimeoutMs ? { approvalTimeoutMs } : {}),
+      ...(appServerIdleMs ? { idleMs: appServerIdleMs } : {}),
+    });
+    this.#createClient =
+      (seams.createClient as CodexClientFactory | undefined) ??
+      (settings.transport === "app-server" ? this.#pool.createClient : createSdkClient);
     this.#isDirectory =
       (seams.isDirectory as ((path: string) => boolean) | undefined) ?? realCodexIo.isDirectory;
     this.#now = (seams.now as (() => number) | undefined) ?? Date.now;
@@ -237,6 +248,19 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
       return new CodexRunHandle(error as CodexProviderError, control);
     }
     return new CodexRunHandle(this.#execute(prepared, control, startedAt), control);
+  }
+
+  /**
+   * Stops the provider's app-servers (`transport: "app-server"`); their in-flight turns fail with
+   * `CODEX_TRANSPORT_ERROR`, later runs fail too. A no-op for the exec transport. Idempotent.
+   */
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+
+  /** `await using provider = new CodexProvider(...)`: `close()` at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   async *#execute(
@@ -311,6 +335,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
         ? { maxToolOutputChars: this.#settings.maxToolOutputChars }
         : {}),
       ...(rollout === undefined ? {} : { threadUsageBefore: threadUsageFromRollout(rollout) }),
+      ...(runOptions.partialMessages ? { partialMessages: true } : {}),
     };
 
     // One controller owns the child's life: deadlines, the caller's signal, fail-fast and the consumer all stop it.
@@ -351,6 +376,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
             : client.resumeThread(resumeThreadId, threadOptions);
         const turnOptions = {
           signal: control.controller.signal,
+          redact: control.redactor.deep,
           ...(prepared.outputJsonSchema ? { outputSchema: prepared.outputJsonSchema } : {}),
         };
         events = (await thread.runStreamed(input, turnOptions)).events;

@@ -155,6 +155,10 @@ describe("classifyCodexFailure: every fatal message the real codex binary emits 
       "Error: thread/resume: thread/resume failed: no rollout found for thread id 019a-ff (code -32600)",
       config("CODEX_INVALID_OPTIONS", "thread_not_found"),
     ],
+    [
+      "thread 01a2134b-5a40-7f03-b7b6-88d838d9cc0b already has an active writer",
+      config("CODEX_INVALID_OPTIONS", "thread_in_use"),
+    ],
   ])("%s", (message, expected) => {
     expectShape(classifyCodexFailure({ message }), expected);
   });
@@ -564,5 +568,50 @@ describe("CodexProviderError", () => {
         upstreamMessage: "exceeded retry limit, last status: 429 Too Many Requests",
       },
     });
+  });
+});
+
+describe("classifyCodexFailure: app-server codexErrorInfo facts come before the text", () => {
+  it.each([
+    ["unauthorized", "whatever", "CODEX_AUTH_ERROR", "unauthorized", false],
+    [
+      "usageLimitExceeded",
+      "You've hit your usage limit.",
+      "CODEX_RATE_LIMITED",
+      "usage_limit_exceeded",
+      true,
+    ],
+    ["rateLimitExceeded", "slow down", "CODEX_RATE_LIMITED", "rate_limit_exceeded", true],
+    ["contextWindowExceeded", "too long", "CODEX_INTERNAL_ERROR", "context_length_exceeded", false],
+    ["serverOverloaded", "busy", "CODEX_INTERNAL_ERROR", "server_overloaded", true],
+    ["internalServerError", "oops", "CODEX_INTERNAL_ERROR", "internal_server_error", true],
+    [
+      "internalServerError",
+      "We're currently experiencing high demand",
+      "CODEX_INTERNAL_ERROR",
+      "server_overloaded",
+      true,
+    ],
+    ["sandboxError", "sandbox", "CODEX_INTERNAL_ERROR", "sandbox_error", false],
+    ["turnInterrupted", "interrupted", "CODEX_ABORTED", "approval_cancelled", false],
+  ])("%s (%s) → %s %s", (errorKind, message, code, failureCode, retryable) => {
+    const error = classifyCodexFailure({ message, errorKind });
+    expect(error).toMatchObject({ code, retryable, details: { failureCode } });
+  });
+
+  it("a variant carrying an HTTP status decides by the status; an unknown variant falls back to the text", () => {
+    expect(
+      classifyCodexFailure({
+        message: "unexpected status",
+        errorKind: "httpConnectionFailed",
+        statusCode: 401,
+      }),
+    ).toMatchObject({ code: "CODEX_AUTH_ERROR", details: { statusCode: 401 } });
+    expect(classifyCodexFailure({ message: "rate limit exceeded", errorKind: "other" }).code).toBe(
+      "CODEX_RATE_LIMITED",
+    );
+    expect(classifyCodexFailure({ message: "x", errorKind: "turnInterrupted" }).message).toContain(
+      "onApproval",
+    );
   });
 });

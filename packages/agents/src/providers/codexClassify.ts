@@ -32,7 +32,24 @@ export interface FailureFacts {
   statusCode?: number;
   /** `error.code ?? error.type` of an API error body. */
   bodyCode?: string;
+  /** The variant of an app-server `codexErrorInfo` (e.g. `usageLimitExceeded`); read before any text. */
+  errorKind?: string;
 }
+
+/**
+ * `codexErrorInfo` variants that decide the code on their own, with the failure code they imply (a known codex
+ * message of the same code refines it) and, when it differs from the code's default, whether a retry may help.
+ */
+const ERROR_KINDS: Readonly<Record<string, readonly [CodexErrorCode, string, boolean?]>> = {
+  unauthorized: ["CODEX_AUTH_ERROR", "unauthorized"],
+  usageLimitExceeded: ["CODEX_RATE_LIMITED", "usage_limit_exceeded"],
+  rateLimitExceeded: ["CODEX_RATE_LIMITED", "rate_limit_exceeded"],
+  contextWindowExceeded: ["CODEX_INTERNAL_ERROR", "context_length_exceeded"],
+  serverOverloaded: ["CODEX_INTERNAL_ERROR", "server_overloaded"],
+  internalServerError: ["CODEX_INTERNAL_ERROR", "internal_server_error", true],
+  sandboxError: ["CODEX_INTERNAL_ERROR", "sandbox_error"],
+  turnInterrupted: ["CODEX_ABORTED", "approval_cancelled"],
+};
 
 const STDERR_CAP = 4000;
 const UPSTREAM_CAP = 2000;
@@ -56,6 +73,8 @@ const SPECIFIC_RULES: readonly Rule[] = [
   ["CODEX_INVALID_OPTIONS", /input exceeds the maximum length/i, "input_too_large"],
   // `resumeThreadId` naming a thread codex cannot load (the provider checks the rollout store first).
   ["CODEX_INVALID_OPTIONS", /thread\/resume failed|no rollout found for thread/i, "thread_not_found"],
+  // app-server: another process (another provider's pool) has the thread loaded; one writer per thread.
+  ["CODEX_INVALID_OPTIONS", /already has an active writer/i, "thread_in_use"],
   ["CODEX_TIMEOUT", /idle timeout/i, "idle_timeout"],
   ["CODEX_TRANSPORT_ERROR", /waiting for network/i, "network_unreachable"],
   ["CODEX_INVALID_EVENT", /^failed to parse item:/i, "invalid_json"],
@@ -278,14 +297,20 @@ function decide(facts: FailureFacts, thrown: ThrownFacts): Decision {
     const code = errno === "ETIMEDOUT" ? "CODEX_TIMEOUT" : "CODEX_TRANSPORT_ERROR";
     return withUpstream({ code, details: { ...details, failureCode: errno } });
   }
+  const kind = facts.errorKind === undefined ? undefined : ERROR_KINDS[facts.errorKind];
   const bodyCode = body?.code === undefined ? undefined : BODY_CODES[body.code];
   const specific = matchRule(SPECIFIC_RULES, text);
   const hit = specific ?? matchRule(GENERIC_RULES, text);
   const code =
-    bodyCode ?? (statusCode !== undefined ? statusToCode(statusCode) : (hit?.code ?? "CODEX_INTERNAL_ERROR"));
-  if (body?.code !== undefined) details.failureCode = body.code;
+    kind?.[0] ??
+    bodyCode ??
+    (statusCode !== undefined ? statusToCode(statusCode) : (hit?.code ?? "CODEX_INTERNAL_ERROR"));
+  if (kind !== undefined)
+    details.failureCode = (specific?.code === code ? specific.failureCode : undefined) ?? kind[1];
+  else if (body?.code !== undefined) details.failureCode = body.code;
   else if (specific?.code === code && specific.failureCode !== undefined)
     details.failureCode = specific.failureCode;
+  if (kind?.[2] !== undefined) details.retryableKind = kind[2];
   const envVar = /missing environment variable:?\s*`?(\w+)/i.exec(text)?.[1];
   if (code === "CODEX_AUTH_ERROR" && envVar !== undefined) details.envVar = envVar;
   const retryAfterMs = parseRetryAfterMs(text);
@@ -312,13 +337,17 @@ function describe({ code, details, upstream }: Decision): string {
         ? `Codex binary missing or not executable (${failureCode}${typeof path === "string" ? ` at ${path}` : ""}); reinstall dependencies (@openai/codex).`
         : `Invalid Codex configuration: ${reason}. Check the \`config\` overrides, OPENAI_BASE_URL and CODEX_HOME.`;
     case "CODEX_INVALID_OPTIONS":
-      return failureCode === "thread_not_found"
-        ? `Codex cannot resume the thread (option \`resumeThreadId\`): ${reason}. Use a thread id from this CODEX_HOME.`
-        : `Invalid Codex run options: ${reason}.`;
+      if (failureCode === "thread_not_found")
+        return `Codex cannot resume the thread (option \`resumeThreadId\`): ${reason}. Use a thread id from this CODEX_HOME.`;
+      if (failureCode === "thread_in_use")
+        return `Codex cannot resume the thread (option \`resumeThreadId\`): ${reason}. Another codex app-server holds it: resume on the CodexProvider that ran it, or close() that provider first.`;
+      return `Invalid Codex run options: ${reason}.`;
     case "CODEX_INVALID_EVENT":
       return `Codex emitted an event the SDK could not parse: ${reason}. Report it as an SDK/CLI contract mismatch.`;
     case "CODEX_ABORTED":
-      return "Codex run was cancelled by the caller (option `signal`); not retried.";
+      return failureCode === "approval_cancelled"
+        ? "Codex run was cancelled: `onApproval` answered `cancel`; not retried."
+        : "Codex run was cancelled by the caller (option `signal`); not retried.";
     case "CODEX_TIMEOUT":
       if (timeoutKind === "total")
         return `Codex run exceeded its timeout of ${timeoutMs} ms (option \`timeout\`); raise \`timeout\` or retry.`;
@@ -366,10 +395,12 @@ export function classifyCodexFailure(facts: FailureFacts): CodexProviderError {
   if (decision.upstream !== undefined)
     decision.details.upstreamMessage = cap(decision.upstream, UPSTREAM_CAP);
   const cause = facts.aborted || facts.abortReason !== undefined ? facts.abortReason : facts.error;
+  const { retryableKind, ...details } = decision.details;
   return new CodexProviderError({
     code: decision.code,
     message: describe(decision),
-    details: decision.details,
+    details,
+    ...(typeof retryableKind === "boolean" ? { retryable: retryableKind } : {}),
     ...(cause === undefined ? {} : { cause }),
   });
 }

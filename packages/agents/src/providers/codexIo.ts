@@ -82,6 +82,11 @@ export interface CodexTurnOptions {
   outputSchema?: unknown;
   /** Aborting it kills the codex process. */
   signal?: AbortSignal;
+  /**
+   * The run's redactor, for what a client hands the caller outside the event stream (the app-server's approval
+   * requests to `onApproval`); the SDK client ignores it.
+   */
+  redact?: <T>(value: T) => T;
 }
 
 /** A started turn: the SDK's stream of thread events, validated by the provider as they arrive. */
@@ -111,7 +116,8 @@ type Slice<Ours, Sdk> = keyof Ours extends keyof Sdk ? Exact<Ours, Pick<Sdk, key
 const agrees = <T extends true>(proof: T) => proof;
 agrees<Slice<CodexClientOptions, CodexOptions>>(true);
 agrees<Slice<CodexThreadOptions, ThreadOptions>>(true);
-agrees<Slice<CodexTurnOptions, TurnOptions>>(true);
+// `redact` is ours (the app-server client's side channel); the SDK client ignores it.
+agrees<Slice<Omit<CodexTurnOptions, "redact">, TurnOptions>>(true);
 agrees<Exact<CodexTurnInput, Input>>(true);
 
 /** Creates an SDK client; the seam tests replace with a typed fake. */
@@ -275,6 +281,8 @@ export interface AppServerProcess {
   endInput(): void;
   /** Sends a signal (default SIGTERM); no-op once exited. */
   kill(signal?: NodeJS.Signals): void;
+  /** `false`: the process and its pipes no longer keep Node's event loop alive (an idle process); `true` undoes it. */
+  keepAlive(on: boolean): void;
 }
 
 /** Spawns `<codex> app-server` on stdio. */
@@ -339,6 +347,15 @@ export function spawnAppServer(codexPath: string, options: AppServerSpawnOptions
     endInput: () => child.stdin.end(),
     kill: (signal = "SIGTERM") => {
       if (!ended) child.kill(signal);
+    },
+    keepAlive: (on) => {
+      for (const handle of [child, child.stdin, child.stdout, child.stderr] as unknown as {
+        ref?(): void;
+        unref?(): void;
+      }[]) {
+        if (on) handle.ref?.();
+        else handle.unref?.();
+      }
     },
   };
 }

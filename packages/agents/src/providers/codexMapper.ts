@@ -67,6 +67,10 @@ export interface MapperState {
   invalid?: CodexProviderError;
   /** The terminal result, held until the stream ends cleanly. */
   pendingResult?: ResultEvent;
+  /** Structured facts of the fatal error (app-server `codexErrorInfo`), read by the classifier before the text. */
+  fatalFacts?: { errorKind?: string; statusCode?: number };
+  /** Characters of each agent message already emitted as partial text (`partialMessages`). */
+  partialChars?: Map<string, number>;
 }
 
 /** What the mapper needs from outside. */
@@ -81,6 +85,30 @@ export interface MapperContext {
   maxToolOutputChars?: number;
   /** The thread's token total before this turn (resumed thread); `turn.completed.usage` counts from it. */
   threadUsageBefore?: UsageMetadata;
+  /** Emit the new text of `agent_message` updates as partial `assistant` events. */
+  partialMessages?: boolean;
+}
+
+/** With `partialMessages`, the text an update adds to what was already emitted for the item; else `undefined`. */
+function partialText(
+  itemId: string,
+  text: string,
+  state: MapperState,
+  context: MapperContext,
+): string | undefined {
+  if (!context.partialMessages) return undefined;
+  state.partialChars ??= new Map();
+  const seen = state.partialChars.get(itemId) ?? 0;
+  if (text.length <= seen) return undefined;
+  state.partialChars.set(itemId, text.length);
+  return text.slice(seen);
+}
+
+/** The structured facts an `error`/`turn.failed` event of the app-server transport carries, if any. */
+function errorFacts(raw: object): MapperState["fatalFacts"] {
+  const { error_kind: errorKind, http_status_code: statusCode } = raw as Record<string, unknown>;
+  if (typeof errorKind !== "string") return undefined;
+  return { errorKind, ...(typeof statusCode === "number" ? { statusCode } : {}) };
 }
 
 /** A fresh mapper state. */
@@ -202,12 +230,37 @@ function mapItem(
   timestamp: number,
 ): readonly ProviderEvent[] {
   switch (item.type) {
-    case "agent_message":
-      if (phase !== "completed") return NOTHING;
+    case "agent_message": {
+      if (phase !== "completed") {
+        const text = partialText(item.id, item.text, state, context);
+        if (text === undefined) return NOTHING;
+        return [
+          {
+            type: "assistant",
+            content: text,
+            timestamp,
+            metadata: { itemId: item.id, partial: true },
+          },
+        ];
+      }
+      state.partialChars?.delete(item.id);
       state.lastAgentMessage = item.text;
       return [{ type: "assistant", content: item.text, timestamp, metadata: { itemId: item.id } }];
-    case "reasoning":
-      if (phase !== "completed") return NOTHING;
+    }
+    case "reasoning": {
+      if (phase !== "completed") {
+        const text = partialText(item.id, item.text, state, context);
+        if (text === undefined) return NOTHING;
+        return [
+          {
+            type: "system",
+            content: text,
+            timestamp,
+            metadata: { subtype: "reasoning", itemId: item.id, partial: true },
+          },
+        ];
+      }
+      state.partialChars?.delete(item.id);
       return [
         {
           type: "system",
@@ -216,6 +269,7 @@ function mapItem(
           metadata: { subtype: "reasoning", itemId: item.id },
         },
       ];
+    }
     case "error": {
       // Warnings arrive as completed items; should one also arrive as started, report it once.
       const seen = state.announced.has(item.id);
@@ -317,6 +371,7 @@ export function mapThreadEvent(
     case "error": {
       const reconnecting = parseReconnecting(event.message);
       if (!reconnecting) {
+        if (state.fatalMessage === undefined) state.fatalFacts = errorFacts(event);
         state.fatalMessage ??= event.message;
         return NOTHING;
       }
@@ -328,7 +383,10 @@ export function mapThreadEvent(
       return [{ type: "system", content: event.message, timestamp, metadata: reconnecting }];
     }
     case "turn.failed":
-      if (!state.stopNow) state.fatalMessage = event.error.message || state.fatalMessage || "turn failed";
+      if (!state.stopNow) {
+        state.fatalFacts = errorFacts(event.error) ?? state.fatalFacts;
+        state.fatalMessage = event.error.message || state.fatalMessage || "turn failed";
+      }
       return NOTHING;
     case "turn.completed": {
       // codex reports the thread's running total; this turn's tokens are what it added.

@@ -79,8 +79,24 @@ describe("parseProviderSettings", () => {
       approvalPolicy: "never",
       skipGitRepoCheck: true,
       failFastReconnects: true,
+      transport: "exec",
       inheritSecretsInShell: false,
     });
+  });
+
+  it("accepts the app-server transport settings and rejects bad ones", () => {
+    const onApproval = () => "accept" as const;
+    expect(
+      parseProviderSettings({
+        transport: "app-server",
+        onApproval,
+        approvalTimeoutMs: 500,
+        appServerIdleMs: 1000,
+      }),
+    ).toMatchObject({ transport: "app-server", onApproval, approvalTimeoutMs: 500, appServerIdleMs: 1000 });
+    expect(() => parseProviderSettings({ transport: "websocket" })).toThrow(/transport/);
+    expect(() => parseProviderSettings({ onApproval: "accept" })).toThrow(/onApproval must be a function/);
+    expect(() => parseProviderSettings({ appServerIdleMs: 0 })).toThrow(/appServerIdleMs/);
   });
 
   it("accepts nested Codex config overrides", () => {

@@ -1,10 +1,12 @@
 import path from "node:path";
 import { z } from "zod";
+import type { CodexApprovalHandler } from "./appServer/approvals.js";
 import type { CodexBootstrapper } from "./codexBootstrap.js";
 import { type CodexErrorCode, CodexProviderError } from "./codexError.js";
 import type { CodexClientFactory, CodexTurnInput } from "./codexIo.js";
 import { type JsonSchema, type OutputSchema, toStrictJsonSchema } from "./codexOutputSchema.js";
 import {
+  APPROVAL_POLICIES,
   EXEC_APPROVAL_POLICIES,
   mcpServersSchema,
   REASONING_EFFORTS,
@@ -109,6 +111,8 @@ export const providerRunOptionsSchema = z.strictObject({
     .optional(),
   /** MCP servers for this run only (stdio or streamable HTTP); tokens are handled as secrets. */
   mcpServers: mcpServersSchema.optional(),
+  /** Also emit `assistant` events with `metadata.partial: true` carrying each new piece of text (app-server only). */
+  partialMessages: z.boolean({ error: "partialMessages must be a boolean" }).optional(),
 });
 
 /** Options of one `CodexProvider.run` call, as callers pass them. */
@@ -139,56 +143,71 @@ const codexConfigValueSchema: z.ZodType<CodexConfigValue, CodexConfigValue> = z.
   ]),
 );
 
+const quoted = (values: readonly string[]) => values.map((value) => `"${value}"`).join(", ");
 const oneOf = <T extends readonly [string, ...string[]]>(name: string, values: T) =>
-  z.enum(values, { error: `${name} must be one of ${values.map((value) => `"${value}"`).join(", ")}` });
-
-// The SDK's `ApprovalMode` includes "untrusted", which the pinned binary's exec mode refuses at run time.
-const approvalPolicySchema = z.enum(EXEC_APPROVAL_POLICIES, {
-  error: (issue) =>
-    `approvalPolicy must be one of ${EXEC_APPROVAL_POLICIES.map((value) => `"${value}"`).join(", ")}${
-      issue.input === "untrusted" ? ' ("untrusted" is refused by codex exec since 0.150)' : ""
-    }`,
-});
+  z.enum(values, { error: `${name} must be one of ${quoted(values)}` });
 
 /** Schema of the settings a `CodexProvider` is constructed with; unknown keys are rejected. */
-export const codexProviderSettingsSchema = z.strictObject({
-  /** Codex CLI `--config` overrides (MCP servers, model providers, sandbox...). */
-  config: codexConfigSchema.optional(),
-  /** Sandbox of the agent's commands; `workspace-write` lets it edit the working directory. */
-  sandboxMode: oneOf("sandboxMode", SANDBOX_MODES).default("workspace-write"),
-  /** When the agent asks for approval (exec mode: never, on-request, on-failure); `never` by default. */
-  approvalPolicy: approvalPolicySchema.default("never"),
-  /** Run outside a git repository without Codex's trust check (the caller chose the directory). */
-  skipGitRepoCheck: z.boolean().default(true),
-  /** Reasoning effort passed to the model, when set. */
-  modelReasoningEffort: oneOf("modelReasoningEffort", REASONING_EFFORTS).optional(),
-  /** Model slug; wins over `CODEX_MODEL`. */
-  model: z
-    .string({ error: "model must be a non-empty string" })
-    .trim()
-    .min(1, "model must be a non-empty string")
-    .optional(),
-  /** Let the agent's commands reach the network in `workspace-write` (codex default: off). */
-  networkAccessEnabled: z.boolean({ error: "networkAccessEnabled must be a boolean" }).optional(),
-  /** Web search: `disabled`, `cached` or `live` (codex default when unset). */
-  webSearchMode: oneOf("webSearchMode", WEB_SEARCH_MODES).optional(),
-  /** Directories besides the working directory the agent may write (absolute after validation). */
-  additionalDirectories: z
-    .array(
-      z
-        .string({ error: "additionalDirectories entries must be paths" })
-        .refine((value) => value.trim().length > 0, "additionalDirectories entries must be non-empty paths")
-        .transform((value) => path.resolve(value)),
-      { error: "additionalDirectories must be an array of paths" },
-    )
-    .optional(),
-  /** End a run at the first retry notice that cannot succeed (4xx other than 408/409/425/429, no network). */
-  failFastReconnects: z.boolean().default(true),
-  /** Cap on the characters of tool output one event carries (head and tail kept, with a marker). */
-  maxToolOutputChars: z.number().int().min(64).max(MAX_TIMEOUT_MS).optional(),
-  /** Let the agent's shell see the API key variables (off: they are excluded via `shell_environment_policy`). */
-  inheritSecretsInShell: z.boolean().default(false),
-});
+export const codexProviderSettingsSchema = z
+  .strictObject({
+    /** Codex CLI `--config` overrides (MCP servers, model providers, sandbox...). */
+    config: codexConfigSchema.optional(),
+    /** Sandbox of the agent's commands; `workspace-write` lets it edit the working directory. */
+    sandboxMode: oneOf("sandboxMode", SANDBOX_MODES).default("workspace-write"),
+    /** When the agent asks for approval (`untrusted` only on `app-server`: exec refuses it); `never` by default. */
+    approvalPolicy: oneOf("approvalPolicy", APPROVAL_POLICIES).default("never"),
+    /** Run outside a git repository without Codex's trust check (the caller chose the directory). */
+    skipGitRepoCheck: z.boolean().default(true),
+    /** Reasoning effort passed to the model, when set. */
+    modelReasoningEffort: oneOf("modelReasoningEffort", REASONING_EFFORTS).optional(),
+    /** Model slug; wins over `CODEX_MODEL`. */
+    model: z
+      .string({ error: "model must be a non-empty string" })
+      .trim()
+      .min(1, "model must be a non-empty string")
+      .optional(),
+    /** Let the agent's commands reach the network in `workspace-write` (codex default: off). */
+    networkAccessEnabled: z.boolean({ error: "networkAccessEnabled must be a boolean" }).optional(),
+    /** Web search: `disabled`, `cached` or `live` (codex default when unset). */
+    webSearchMode: oneOf("webSearchMode", WEB_SEARCH_MODES).optional(),
+    /** Directories besides the working directory the agent may write (absolute after validation). */
+    additionalDirectories: z
+      .array(
+        z
+          .string({ error: "additionalDirectories entries must be paths" })
+          .refine((value) => value.trim().length > 0, "additionalDirectories entries must be non-empty paths")
+          .transform((value) => path.resolve(value)),
+        { error: "additionalDirectories must be an array of paths" },
+      )
+      .optional(),
+    /** End a run at the first retry notice that cannot succeed (4xx other than 408/409/425/429, no network). */
+    failFastReconnects: z.boolean().default(true),
+    /** Cap on the characters of tool output one event carries (head and tail kept, with a marker). */
+    maxToolOutputChars: z.number().int().min(64).max(MAX_TIMEOUT_MS).optional(),
+    /** `exec`: one `codex exec` per turn through the SDK (default). `app-server`: turns on a warm `codex app-server`. */
+    transport: z.enum(["exec", "app-server"]).default("exec"),
+    /** Answers approval requests (app-server only); throwing or missing `approvalTimeoutMs` means `decline`. */
+    onApproval: z
+      .custom<CodexApprovalHandler>((value) => typeof value === "function", "onApproval must be a function")
+      .optional(),
+    /** Time `onApproval` has to answer before the request is declined (ms; default 60000). */
+    approvalTimeoutMs: milliseconds("approvalTimeoutMs").optional(),
+    /** Stop the app-server after this long without a turn in flight (ms; default 300000). */
+    appServerIdleMs: milliseconds("appServerIdleMs").optional(),
+    /** Let the agent's shell see the API key variables (off: they are excluded via `shell_environment_policy`). */
+    inheritSecretsInShell: z.boolean().default(false),
+  })
+  // What each transport of the pinned binary accepts: the SDK's `ApprovalMode` includes "untrusted", which
+  // `codex exec` refuses at run time since 0.150 while `codex app-server` asks `onApproval` under it.
+  .superRefine(({ transport, approvalPolicy }, ctx) => {
+    if (transport === "exec" && !(EXEC_APPROVAL_POLICIES as readonly string[]).includes(approvalPolicy)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["approvalPolicy"],
+        message: `approvalPolicy must be one of ${quoted(EXEC_APPROVAL_POLICIES)} with transport "exec" ("${approvalPolicy}" is refused by codex exec since 0.150; transport "app-server" accepts it)`,
+      });
+    }
+  });
 
 /** Settings of a `CodexProvider`, as callers pass them. */
 export type CodexProviderSettings = z.input<typeof codexProviderSettingsSchema>;

@@ -15,7 +15,7 @@ const refusal = (run: () => unknown): CodexProviderError | undefined => {
 };
 
 describe("session settings in the provider's schemas", () => {
-  it("accepts the SDK's values and refuses untrusted, naming the allowed approval policies", () => {
+  it("accepts the SDK's values and refuses untrusted on exec, naming the allowed approval policies", () => {
     const ok = parseProviderSettings({
       model: " gpt-5.5 ",
       approvalPolicy: "on-request",
@@ -33,10 +33,18 @@ describe("session settings in the provider's schemas", () => {
     const refused = refusal(() => parseProviderSettings({ approvalPolicy: "untrusted" }));
     expect(refused?.code).toBe("CODEX_INVALID_CONFIG");
     expect(refused?.message).toBe(
-      'Invalid CodexProvider settings: approvalPolicy: approvalPolicy must be one of "never", "on-request", "on-failure" ("untrusted" is refused by codex exec since 0.150)',
+      'Invalid CodexProvider settings: approvalPolicy: approvalPolicy must be one of "never", "on-request", "on-failure" with transport "exec" ("untrusted" is refused by codex exec since 0.150; transport "app-server" accepts it)',
     );
+    expect(refused?.details.path).toEqual(["approvalPolicy"]);
+    expect(
+      refusal(() => parseProviderSettings({ approvalPolicy: "untrusted", transport: "exec" }))?.code,
+    ).toBe("CODEX_INVALID_CONFIG");
+    expect(parseProviderSettings({ approvalPolicy: "untrusted", transport: "app-server" })).toMatchObject({
+      approvalPolicy: "untrusted",
+      transport: "app-server",
+    });
     expect(refusal(() => parseProviderSettings({ approvalPolicy: "sometimes" }))?.message).toBe(
-      'Invalid CodexProvider settings: approvalPolicy: approvalPolicy must be one of "never", "on-request", "on-failure"',
+      'Invalid CodexProvider settings: approvalPolicy: approvalPolicy must be one of "never", "on-request", "on-failure", "untrusted"',
     );
     for (const bad of [{ webSearchMode: "on" }, { model: " " }, { networkAccessEnabled: "yes" }]) {
       expect(refusal(() => parseProviderSettings(bad))?.code).toBe("CODEX_INVALID_CONFIG");

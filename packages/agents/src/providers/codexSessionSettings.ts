@@ -10,6 +10,10 @@ import type { CodexConfigObject } from "./codexOptions.js";
 type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const exact = <T extends true>(_proof: T) => _proof;
 
+/** Approval policies (the SDK's `ApprovalMode`); the `app-server` transport accepts all of them. */
+export const APPROVAL_POLICIES = ["never", "on-request", "on-failure", "untrusted"] as const;
+exact<Exact<(typeof APPROVAL_POLICIES)[number], ApprovalMode>>(true);
+
 /** Approval policies the pinned binary's exec mode accepts: the SDK's `ApprovalMode` minus `untrusted`, which
  * 0.150–0.169 refuse at run time ("approval_policy = \"untrusted\" is no longer supported"). */
 export const EXEC_APPROVAL_POLICIES = ["never", "on-request", "on-failure"] as const;

@@ -56,6 +56,7 @@ export function settle(facts: EndFacts): ResultEvent | CodexProviderError {
   if (state.fatalMessage !== undefined) {
     return classifyCodexFailure({
       message: state.fatalMessage,
+      ...state.fatalFacts,
       ...(streamError === undefined || killed ? {} : { error: streamError }),
       ...exit,
     });

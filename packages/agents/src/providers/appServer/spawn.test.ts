@@ -46,6 +46,18 @@ describe("spawnAppServer", () => {
     child.kill();
   });
 
+  it("an idle process can stop holding the event loop and take it back (keepAlive)", async () => {
+    const fake = await script("idle", 'read -r line; echo "got $line"');
+    const child = spawnAppServer(fake, { env, cwd: dir });
+    child.keepAlive(false);
+    child.keepAlive(true);
+    const lines: string[] = [];
+    child.onLine((line) => lines.push(line));
+    child.writeLine("ping");
+    expect(await child.exited).toEqual({ exitCode: 0, signal: null });
+    expect(lines).toEqual(["got ping"]);
+  });
+
   it("delivers lines to a live listener and stdin to the process, and ends on stdin close", async () => {
     const fake = await script("echo", 'while read -r line; do echo "got $line"; done; exit 3');
     const child = spawnAppServer(fake, { env });

@@ -1,0 +1,565 @@
+import type { ThreadEvent } from "@openai/codex-sdk";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { CodexProvider } from "../codex.js";
+import { collectSecrets, shellEnvironmentExclusions } from "../codexSecrets.js";
+import { collect, fakeBoot } from "../testing/harness.js";
+import {
+  type CodexApprovalRequest,
+  DEFAULT_APPROVAL_DECISION,
+  decideApproval,
+  toApprovalRequest,
+} from "./approvals.js";
+import { AppServerPool, type AppServerPoolOptions, appServerInput, appServerThreadConfig } from "./client.js";
+import type { AppServerSpawner } from "./connection.js";
+import type { AppServerExit, AppServerProcess } from "./core.js";
+
+/** A scripted stand-in for `codex app-server`: answers requests with `answer`, records what it got. */
+interface FakeServer {
+  spawned: number;
+  requests: { method: string; params: unknown }[];
+  replies: unknown[];
+  processes: FakeProcess[];
+}
+interface FakeProcess extends AppServerProcess {
+  send(message: object): void;
+  crash(exit: AppServerExit): void;
+  signals: string[];
+}
+type Answer = (method: string, params: unknown, process: FakeProcess) => unknown | undefined;
+
+const USER_AGENT = "alphred_agents/0.163.0 (Linux; x86_64)";
+
+function fakeServer(answer: Answer): { spawn: AppServerSpawner; server: FakeServer } {
+  const server: FakeServer = { spawned: 0, requests: [], replies: [], processes: [] };
+  const spawn: AppServerSpawner = () => {
+    server.spawned += 1;
+    let lineListener: (line: string) => void = () => undefined;
+    const closeListeners: ((exit: AppServerExit) => void)[] = [];
+    let ended: AppServerExit | undefined;
+    let resolveExited: (exit: AppServerExit) => void = () => undefined;
+    const exited = new Promise<AppServerExit>((resolve) => {
+      resolveExited = resolve;
+    });
+    const end = (exit: AppServerExit) => {
+      if (ended) return;
+      ended = exit;
+      resolveExited(exit);
+      for (const listener of closeListeners) listener(exit);
+    };
+    const process: FakeProcess = {
+      pid: 1000 + server.spawned,
+      signals: [],
+      keepAlive: () => undefined,
+      send: (message) => queueMicrotask(() => lineListener(JSON.stringify(message))),
+      crash: end,
+      writeLine: (line) => {
+        const message = JSON.parse(line) as {
+          id?: number;
+          method?: string;
+          params?: unknown;
+          result?: unknown;
+        };
+        if (message.method === undefined) {
+          server.replies.push(message.result);
+          return;
+        }
+        server.requests.push({ method: message.method, params: message.params });
+        if (message.id === undefined) return;
+        const result =
+          message.method === "initialize"
+            ? {
+                result: {
+                  userAgent: USER_AGENT,
+                  codexHome: "/h",
+                  platformFamily: "unix",
+                  platformOs: "linux",
+                },
+              }
+            : answer(message.method, message.params, process);
+        if (result !== undefined) process.send({ id: message.id, ...(result as object) });
+      },
+      onLine: (listener) => {
+        lineListener = listener;
+      },
+      onClose: (listener) => (ended ? listener(ended) : closeListeners.push(listener)),
+      stderrTail: () => "fake stderr",
+      exited,
+      endInput: () => end({ exitCode: 0, signal: null }),
+      kill: (signal = "SIGTERM") => {
+        process.signals.push(signal);
+        end({ exitCode: null, signal });
+      },
+    };
+    server.processes.push(process);
+    return process;
+  };
+  return { spawn, server };
+}
+
+const THREAD = { thread: { id: "th" }, model: "m", modelProvider: "p", cwd: "/w" };
+const turn = (status: string, error: unknown = null) => ({ id: "tu", status, error });
+
+/** Answers thread/start and turn/start; a turn streams `notifications` after its answer. */
+const scripted =
+  (notifications: object[], extra: Answer = () => undefined): Answer =>
+  (method, params, process) => {
+    if (method === "thread/start" || method === "thread/resume") return { result: THREAD };
+    if (method === "turn/start") {
+      setTimeout(() => {
+        for (const message of notifications) process.send(message);
+      }, 1);
+      return { result: { turn: turn("inProgress") } };
+    }
+    return extra(method, params, process);
+  };
+
+const message = (text: string) => ({
+  method: "item/completed",
+  params: { threadId: "th", turnId: "tu", item: { type: "agentMessage", id: "m", text } },
+});
+const done = { method: "turn/completed", params: { threadId: "th", turn: turn("completed") } };
+
+async function drain(events: AsyncGenerator<ThreadEvent>): Promise<ThreadEvent[]> {
+  const out: ThreadEvent[] = [];
+  for await (const event of events) out.push(event);
+  return out;
+}
+
+const client = (pool: AppServerPool, extra: object = {}) =>
+  pool.createClient({ codexPathOverride: "/bin/codex", env: { CODEX_HOME: "/h" }, apiKey: "sk-k", ...extra });
+
+describe("AppServerPool + client (scripted app-server)", () => {
+  it("starts lazily, runs turns of two threads on one process, and stops on close", async () => {
+    const { spawn, server } = fakeServer(scripted([message("hi"), done]));
+    const pool = new AppServerPool({ spawn });
+    const codex = client(pool);
+    expect(server.spawned).toBe(0);
+    const [a, b] = await Promise.all([
+      codex.startThread({ workingDirectory: "/w" }).runStreamed("one"),
+      codex.startThread().runStreamed([{ type: "local_image", path: "/i.png" }]),
+    ]);
+    const events = await drain(a.events);
+    expect(events.map((event) => event.type)).toEqual(["thread.started", "item.completed", "turn.completed"]);
+    await drain(b.events);
+    expect(server.spawned).toBe(1);
+    const methods = () => server.requests.map((request) => request.method);
+    expect(methods().filter((method) => method === "thread/start")).toHaveLength(4); // two used, two spares
+    expect(methods().filter((method) => method === "turn/start")).toHaveLength(2);
+    // The next run with the same thread parameters takes the spare: its turn starts without a thread/start first.
+    const before = methods().length;
+    await drain((await codex.startThread({ workingDirectory: "/w" }).runStreamed("again")).events);
+    expect(methods().slice(before)).toEqual(["turn/start", "thread/start"]);
+    expect(pool.size).toBe(1);
+    await pool.close();
+    await pool.close();
+    expect(pool.size).toBe(0);
+    await expect(codex.startThread().runStreamed("x")).rejects.toMatchObject({
+      code: "CODEX_TRANSPORT_ERROR",
+      details: { failureCode: "provider_closed" },
+    });
+  });
+
+  it.each([
+    ["no rollout found for thread id x", "CODEX_INVALID_OPTIONS", "thread_not_found"],
+    ["thread x already has an active writer", "CODEX_INVALID_OPTIONS", "thread_in_use"],
+    ["something else", "CODEX_INTERNAL_ERROR", "rpc_error"],
+  ])("a refused thread/resume (%s) is %s %s", async (text, code, failureCode) => {
+    const { spawn, server } = fakeServer((method, params, process) =>
+      method === "thread/resume"
+        ? { error: { code: -32600, message: text } }
+        : scripted([message("hi"), done])(method, params, process),
+    );
+    const pool = new AppServerPool({ spawn });
+    await expect(
+      client(pool).resumeThread("x", { workingDirectory: "/w" }).runStreamed("go"),
+    ).rejects.toMatchObject({ code, details: { failureCode } });
+    expect(server.requests.map((request) => request.method)).not.toContain("turn/start");
+    await pool.close();
+  });
+
+  it("a spare thread that failed to start is dropped: the next run starts its own thread", async () => {
+    let starts = 0;
+    const { spawn, server } = fakeServer((method, params, process) => {
+      if (method === "thread/start" && ++starts === 2) return { error: { code: -1, message: "busy" } };
+      return scripted([message("hi"), done])(method, params, process);
+    });
+    const pool = new AppServerPool({ spawn });
+    const codex = client(pool);
+    await drain((await codex.startThread().runStreamed("one")).events);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const events = await drain((await codex.startThread().runStreamed("two")).events);
+    expect(events.at(-1)?.type).toBe("turn.completed");
+    expect(server.requests.filter((request) => request.method === "thread/start")).toHaveLength(4);
+    await pool.close();
+  });
+
+  it("aborting a turn interrupts it and cleans its terminals; a failed interrupt kills the process", async () => {
+    const { spawn, server } = fakeServer(
+      scripted([], (method) =>
+        method === "turn/interrupt" || method.includes("clean") ? { result: {} } : undefined,
+      ),
+    );
+    const pool = new AppServerPool({ spawn });
+    const controller = new AbortController();
+    const { events } = await client(pool).startThread().runStreamed("x", { signal: controller.signal });
+    expect((await events.next()).value).toMatchObject({ type: "thread.started" });
+    const pending = events.next();
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+    expect(server.requests.map((request) => request.method).slice(-2)).toEqual([
+      "turn/interrupt",
+      "thread/backgroundTerminals/clean",
+    ]);
+    expect(server.processes[0]?.signals).toEqual([]);
+
+    // A refused interrupt (the turn may be over) is fine; a failed clean kills the process (commands die with it).
+    for (const [failing, signals] of [
+      ["turn/interrupt", []],
+      ["thread/backgroundTerminals/clean", ["SIGKILL"]],
+    ] as const) {
+      const other = fakeServer(
+        scripted([], (method) =>
+          method === failing ? { error: { code: -1, message: "no" } } : { result: {} },
+        ),
+      );
+      const otherPool = new AppServerPool({ spawn: other.spawn });
+      const stop = new AbortController();
+      const stream = await client(otherPool).startThread().runStreamed("x", { signal: stop.signal });
+      await stream.events.next();
+      const next = stream.events.next();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      stop.abort();
+      await expect(next).rejects.toMatchObject({ name: "AbortError" });
+      expect(other.server.processes[0]?.signals).toEqual(signals);
+      await otherPool.close();
+    }
+    await pool.close();
+  });
+
+  it("a crash fails the in-flight turn with CODEX_TRANSPORT_ERROR and the next turn gets a new process", async () => {
+    const { spawn, server } = fakeServer(scripted([]));
+    const pool = new AppServerPool({ spawn });
+    const codex = client(pool);
+    const thread = codex.startThread();
+    const { events } = await thread.runStreamed("x");
+    await events.next();
+    const pending = events.next();
+    await new Promise((resolve) => setTimeout(resolve, 5)); // turn/start answered: the turn is in flight
+    server.processes[0]?.crash({ exitCode: null, signal: "SIGKILL" });
+    await expect(pending).rejects.toMatchObject({
+      code: "CODEX_TRANSPORT_ERROR",
+      details: { failureCode: "app_server_exited", signal: "SIGKILL", stderr: "fake stderr" },
+    });
+    expect(pool.size).toBe(0);
+    // The same thread continues on the new process through thread/resume.
+    const again = await thread.runStreamed("y");
+    again.events.return(undefined).catch(() => undefined);
+    expect(server.spawned).toBe(2);
+    expect(server.requests.some((request) => request.method === "thread/resume")).toBe(true);
+    server.processes[1]?.crash({ exitCode: 1, signal: null, spawnError: "ENOENT" });
+    await pool.close();
+  });
+
+  it("a caller abort while the process starts rejects with an AbortError; the thread id is known after start", async () => {
+    const { spawn } = fakeServer(scripted([message("hi"), done]));
+    const pool = new AppServerPool({ spawn });
+    const thread = client(pool).startThread() as { id?: string | null } & ReturnType<
+      ReturnType<typeof client>["startThread"]
+    >;
+    await expect(thread.runStreamed("x", { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: "AbortError",
+    });
+    const late = new AbortController();
+    const starting = thread.runStreamed("x", { signal: late.signal });
+    late.abort();
+    await expect(starting).rejects.toMatchObject({ name: "AbortError" });
+    // The lease of the aborted start is given back: the process idles out like any other.
+    const idle = new AppServerPool({ spawn, idleMs: 10 });
+    const aborted = new AbortController();
+    const pending = client(idle).startThread().runStreamed("x", { signal: aborted.signal });
+    aborted.abort();
+    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(idle.size).toBe(0);
+    expect(thread.id).toBeNull();
+    await drain((await thread.runStreamed("x")).events);
+    expect(thread.id).toBe("th");
+    await pool.close();
+  });
+
+  it("stops a process after the idle time, and refuses an unsupported binary version", async () => {
+    const { spawn, server } = fakeServer(scripted([message("hi"), done]));
+    const pool = new AppServerPool({ spawn, idleMs: 20 });
+    await drain((await client(pool).startThread().runStreamed("x")).events);
+    expect(pool.size).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(pool.size).toBe(0);
+    expect(server.processes[0]?.signals).toEqual([]);
+
+    const old = fakeServer(() => undefined);
+    const oldSpawn: AppServerSpawner = (path, options) => {
+      const process = old.spawn(path, options) as FakeProcess;
+      const write = process.writeLine;
+      process.writeLine = (line) => {
+        const parsed = JSON.parse(line) as { id: number; method: string };
+        if (parsed.method === "initialize")
+          process.send({
+            id: parsed.id,
+            result: { userAgent: "x/0.150.0", codexHome: "/h", platformFamily: "u", platformOs: "l" },
+          });
+        else write(line);
+      };
+      return process;
+    };
+    const pool2 = new AppServerPool({ spawn: oldSpawn });
+    await expect(client(pool2).startThread().runStreamed("x")).rejects.toMatchObject({
+      code: "CODEX_INVALID_CONFIG",
+    });
+    expect(pool2.size).toBe(0);
+  });
+
+  it("routes approval requests to onApproval and answers the server with its decision", async () => {
+    const approval = (id: number, method: string, params: object) => ({
+      id,
+      method,
+      params: { threadId: "th", turnId: "tu", itemId: "c", ...params },
+    });
+    const { spawn, server } = fakeServer(
+      scripted([
+        approval(0, "item/commandExecution/requestApproval", { command: "ls", cwd: "/w", reason: "why" }),
+        approval(1, "item/fileChange/requestApproval", { grantRoot: "/w" }),
+        { id: 2, method: "item/tool/requestUserInput", params: {} },
+        { id: 3, method: "item/fileChange/requestApproval", params: { bad: true } },
+        {
+          id: 4,
+          method: "item/commandExecution/requestApproval",
+          params: { threadId: "nobody", turnId: "x", itemId: "y" },
+        },
+        { method: "item/completed", params: { threadId: "th", bad: true } },
+      ]),
+    );
+    const asked: CodexApprovalRequest[] = [];
+    const pool = new AppServerPool({
+      spawn,
+      onApproval: (request) => {
+        asked.push(request);
+        return request.kind === "command" ? "acceptForSession" : "decline";
+      },
+    });
+    const { events } = await client(pool).startThread().runStreamed("x");
+    await expect(drain(events)).rejects.toMatchObject({ code: "CODEX_INVALID_EVENT" });
+    expect(asked).toEqual([
+      { kind: "command", threadId: "th", turnId: "tu", itemId: "c", command: "ls", cwd: "/w", reason: "why" },
+      { kind: "file_change", threadId: "th", turnId: "tu", itemId: "c", grantRoot: "/w" },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(server.replies).toEqual(
+      expect.arrayContaining([{ decision: "acceptForSession" }, { decision: "decline" }]),
+    );
+    await pool.close();
+  });
+});
+
+describe("approvals", () => {
+  const request: CodexApprovalRequest = { kind: "command", threadId: "t", turnId: "u", itemId: "i" };
+
+  it("types both approval requests", () => {
+    expect(
+      toApprovalRequest({
+        method: "item/commandExecution/requestApproval",
+        params: { threadId: "t", turnId: "u", itemId: "i", command: null, cwd: null, reason: null },
+      }),
+    ).toEqual(request);
+  });
+
+  it("property: whatever the handler does, the answer is one of the four decisions, never a rejection", async () => {
+    const behaviours = fc.oneof(
+      fc.constantFrom("accept", "acceptForSession", "decline", "cancel").map((d) => ({ kind: "value", d })),
+      fc.anything().map((d) => ({ kind: "value", d })),
+      fc.constant({ kind: "throw", d: undefined }),
+      fc.constant({ kind: "reject", d: undefined }),
+      fc.constant({ kind: "never", d: undefined }),
+      fc.constant({ kind: "none", d: undefined }),
+    );
+    await fc.assert(
+      fc.asyncProperty(behaviours, async ({ kind, d }) => {
+        const handler =
+          kind === "none"
+            ? undefined
+            : () => {
+                if (kind === "throw") throw new Error("bug");
+                if (kind === "reject") return Promise.reject(new Error("bug"));
+                if (kind === "never") return new Promise<never>(() => undefined);
+                return d as never;
+              };
+        const decision = await decideApproval(handler, request, 5);
+        const valid = ["accept", "acceptForSession", "decline", "cancel"];
+        expect(valid).toContain(decision);
+        if (kind !== "value" || !valid.includes(d as string))
+          expect(decision).toBe(DEFAULT_APPROVAL_DECISION);
+        else expect(decision).toBe(d);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("thread config and input", () => {
+  it("delivers the key through a custom provider's env_key and respects user choices", () => {
+    expect(
+      appServerThreadConfig(
+        { apiKey: "sk", baseUrl: "http://127.0.0.1:1/v1" },
+        { modelReasoningEffort: "low" },
+      ),
+    ).toEqual({
+      model_reasoning_effort: "low",
+      model_provider: "alphred_openai",
+      model_providers: {
+        alphred_openai: {
+          name: "OpenAI (API key)",
+          base_url: "http://127.0.0.1:1/v1",
+          wire_api: "responses",
+          env_key: "CODEX_API_KEY",
+        },
+      },
+    });
+    expect(
+      appServerThreadConfig(
+        {
+          apiKey: "sk",
+          config: {
+            model_provider: "mine",
+            shell_environment_policy: { exclude: ["SECRET", "CODEX_API_KEY"] },
+          },
+        },
+        {},
+      ),
+    ).toEqual({
+      model_provider: "mine",
+      // The provider's exclusions (or the caller's `inheritSecretsInShell`) decide; the client adds none.
+      shell_environment_policy: { exclude: ["SECRET", "CODEX_API_KEY"] },
+    });
+    expect(appServerThreadConfig({ baseUrl: "http://127.0.0.1:1/v1" }, {})).toMatchObject({
+      openai_base_url: "http://127.0.0.1:1/v1",
+    });
+    expect(JSON.stringify(appServerThreadConfig({ apiKey: "sk-secret" }, {}))).not.toContain("sk-secret");
+  });
+
+  it("maps the thread settings exec takes as flags to the same config keys, keeping the caller's", () => {
+    expect(
+      appServerThreadConfig(
+        { config: { sandbox_workspace_write: { writable_roots: ["/mine"], exclude_tmpdir_env_var: true } } },
+        { webSearchMode: "live", networkAccessEnabled: false, additionalDirectories: ["/data", "/cache"] },
+      ),
+    ).toEqual({
+      web_search: "live",
+      sandbox_workspace_write: {
+        writable_roots: ["/mine", "/data", "/cache"],
+        exclude_tmpdir_env_var: true,
+        network_access: false,
+      },
+    });
+    expect(appServerThreadConfig({}, { networkAccessEnabled: true })).toEqual({
+      sandbox_workspace_write: { network_access: true },
+    });
+    expect(appServerThreadConfig({}, { additionalDirectories: [] })).toEqual({});
+  });
+
+  it("turns the SDK input into app-server user input", () => {
+    expect(appServerInput("hi")).toEqual([{ type: "text", text: "hi", text_elements: [] }]);
+    expect(appServerInput([{ type: "local_image", path: "/a.png" }])).toEqual([
+      { type: "localImage", path: "/a.png" },
+    ]);
+  });
+});
+
+describe("secrets on the app-server transport", () => {
+  const keyArbitrary = fc.stringMatching(/^sk-[A-Za-z0-9]{8,40}$/);
+
+  it("the key the app-server reads through `env_key` is a secret and an excluded shell variable of that config", () => {
+    fc.assert(
+      fc.property(
+        keyArbitrary,
+        fc.option(fc.constant("http://127.0.0.1:9/v1"), { nil: undefined }),
+        (key, baseUrl) => {
+          const config = appServerThreadConfig({ apiKey: key, ...(baseUrl ? { baseUrl } : {}) }, {});
+          // The app-server's env as `runStreamed` builds it: the key under the `env_key` variable only.
+          const env = { PATH: "/usr/bin", CODEX_API_KEY: key };
+          expect(collectSecrets({ env, config })).toContain(key);
+          expect(shellEnvironmentExclusions({ config })).toContain("CODEX_API_KEY");
+        },
+      ),
+    );
+  });
+
+  /** A provider on a scripted app-server whose turn echoes `text`; returns the run and the thread/start config. */
+  async function runOnScriptedServer(
+    settings: object,
+    text: (key: string) => string,
+    before: (key: string) => object[] = () => [],
+    poolOptions: Omit<AppServerPoolOptions, "spawn"> = {},
+  ) {
+    const key = "sk-app-server-secret-0123456789";
+    const { spawn, server } = fakeServer(scripted([...before(key), message(text(key)), done]));
+    const pool = new AppServerPool({ spawn, ...poolOptions });
+    const provider = new CodexProvider({
+      ...settings,
+      env: { CODEX_API_KEY: key },
+      bootstrap: async () => fakeBoot(key),
+      createClient: pool.createClient,
+      isDirectory: () => true,
+    });
+    const run = await collect(provider.run("hi", { workingDirectory: "/w" }));
+    await pool.close();
+    const start = server.requests.find((request) => request.method === "thread/start");
+    const params = start?.params as { config?: Record<string, unknown> } | undefined;
+    return { key, run, config: params?.config };
+  }
+
+  it("redacts the key from what the app-server streams, and keeps it out of the shell by default", async () => {
+    const { key, run, config } = await runOnScriptedServer({}, (key) => `the key is ${key}`);
+    expect(run.error).toBeUndefined();
+    expect(JSON.stringify(run.events)).not.toContain(key);
+    expect(run.events.find((event) => event.type === "assistant")?.content).toBe("the key is [REDACTED]");
+    expect(config?.model_providers).toMatchObject({ alphred_openai: { env_key: "CODEX_API_KEY" } });
+    expect(config?.shell_environment_policy).toEqual({ exclude: ["CODEX_API_KEY", "OPENAI_API_KEY"] });
+  });
+
+  it("inheritSecretsInShell: true lets the app-server's shell see the keys (no exclusion added)", async () => {
+    const { config } = await runOnScriptedServer({ inheritSecretsInShell: true }, () => "ok");
+    expect(config?.shell_environment_policy).toBeUndefined();
+  });
+
+  it("an approval request reaches onApproval through the run's redactor", async () => {
+    const asked: CodexApprovalRequest[] = [];
+    const request = (key: string) => ({
+      id: 7,
+      method: "item/commandExecution/requestApproval",
+      params: { threadId: "th", turnId: "tu", itemId: "c", command: `curl -H 'Bearer ${key}'`, reason: key },
+    });
+    const { key, run } = await runOnScriptedServer(
+      {},
+      () => "ok",
+      (key) => [request(key)],
+      {
+        onApproval: (approval) => {
+          asked.push(approval);
+          return "decline";
+        },
+      },
+    );
+    expect(run.error).toBeUndefined();
+    expect(asked).toEqual([
+      {
+        kind: "command",
+        threadId: "th",
+        turnId: "tu",
+        itemId: "c",
+        command: "curl -H 'Bearer [REDACTED]'",
+        reason: "[REDACTED]",
+      },
+    ]);
+    expect(JSON.stringify(asked)).not.toContain(key);
+  });
+});

@@ -1,0 +1,194 @@
+import { type AppServerExit, type AppServerProcess, CodexProviderError, spawnAppServer } from "./core.js";
+import { createJsonRpcClient, type JsonRpcClient, type RequestOptions } from "./jsonRpc.js";
+import { assertSupportedAppServerVersion } from "./version.js";
+import {
+  type ApprovalDecision,
+  initializeResultSchema,
+  parseNotification,
+  parseResult,
+  parseServerRequest,
+  type WireNotification,
+  type WireServerRequest,
+} from "./wire.js";
+
+/** Where a thread's messages go while one of its turns runs. */
+export interface ThreadRoute {
+  /** A validated notification of the thread. */
+  onNotification(notification: WireNotification): void;
+  /** A consumed message of the thread that failed validation, or the end of the process. */
+  onFailure(error: CodexProviderError): void;
+  /** An approval request of the thread; the promise must never reject. */
+  onApproval(request: WireServerRequest): Promise<ApprovalDecision>;
+}
+
+/** Starts `codex app-server`; the seam tests replace. */
+export type AppServerSpawner = typeof spawnAppServer;
+
+/** Options of {@link openAppServerConnection}. */
+export interface ConnectionOptions {
+  /** The codex binary. */
+  codexPath: string;
+  /** The complete child environment (the API key travels here, never on argv). */
+  env: Record<string, string>;
+  /** Spawns the process; defaults to {@link spawnAppServer}. */
+  spawn?: AppServerSpawner;
+  /** Called once when the process ended, for whatever reason. */
+  onExit?: (exit: AppServerExit) => void;
+}
+
+/** Flags on argv: `--disable plugins` keeps the process from syncing a plugin catalog over the network. */
+export const APP_SERVER_ARGS = ["--disable", "plugins"] as const;
+/** Name the client reports in `initialize` (the app-server echoes it in its `userAgent`). */
+const CLIENT_NAME = "alphred_agents";
+/** How long a stopping process may take to exit after its stdin closed before it is killed (ms). */
+export const EXIT_GRACE_MS = 2000;
+
+/** One running `codex app-server` and its JSON-RPC client, with messages routed to threads by `threadId`. */
+export class AppServerConnection {
+  readonly #process: AppServerProcess;
+  readonly #client: JsonRpcClient;
+  readonly #routes = new Map<string, ThreadRoute>();
+  /** Threads this process has started or resumed: it is their one writer. */
+  readonly loadedThreads = new Set<string>();
+  /** At most one started, unused thread per `thread/start` parameters, ready for the next run. */
+  readonly #spares = new Map<string, Promise<unknown>>();
+
+  private constructor(options: ConnectionOptions) {
+    this.#process = (options.spawn ?? spawnAppServer)(options.codexPath, {
+      env: options.env,
+      args: APP_SERVER_ARGS,
+    });
+    this.#client = createJsonRpcClient({
+      transport: this.#process,
+      onNotification: (method, params) => this.#onNotification(method, params),
+      onServerRequest: (request) => {
+        let parsed: WireServerRequest | undefined;
+        try {
+          parsed = parseServerRequest(request.method, request.params);
+        } catch {
+          request.replyError({ code: -32602, message: `invalid params of ${request.method}` });
+          return;
+        }
+        if (parsed === undefined) {
+          request.replyError({ code: -32601, message: `client does not handle ${request.method}` });
+          return;
+        }
+        const route = this.#routes.get(parsed.params.threadId);
+        const decision = route ? route.onApproval(parsed) : Promise.resolve<ApprovalDecision>("decline");
+        void decision.then((value) => request.reply({ decision: value }));
+      },
+    });
+    this.#process.onClose((exit) => {
+      const error = exitError(exit, this.#process.stderrTail());
+      for (const route of [...this.#routes.values()]) route.onFailure(error);
+      this.#routes.clear();
+      options.onExit?.(exit);
+    });
+  }
+
+  /** Spawns the process, runs `initialize` and the version gate; kills the process if either fails. */
+  static async open(options: ConnectionOptions): Promise<AppServerConnection> {
+    const connection = new AppServerConnection(options);
+    try {
+      const init = parseResult(
+        "initialize",
+        initializeResultSchema,
+        await connection.request("initialize", {
+          clientInfo: { name: CLIENT_NAME, title: null, version: "0.1.0" },
+          capabilities: { experimentalApi: true },
+        }),
+      );
+      assertSupportedAppServerVersion(init.userAgent);
+      connection.#client.notify("initialized");
+      return connection;
+    } catch (error) {
+      connection.kill();
+      throw error;
+    }
+  }
+
+  /** Sends a request (see `JsonRpcClient.request`). */
+  request(method: string, params?: unknown, options?: RequestOptions): Promise<unknown> {
+    return this.#client.request(method, params, options);
+  }
+
+  /** The spare `thread/start` result for these parameters, if one was prepared (it is handed out once). */
+  takeSpare(key: string): Promise<unknown> | undefined {
+    const spare = this.#spares.get(key);
+    this.#spares.delete(key);
+    return spare;
+  }
+
+  /** Starts a spare thread for these parameters unless one exists; a failed spare is simply dropped. */
+  keepSpare(key: string, start: () => Promise<unknown>): void {
+    if (this.#spares.has(key)) return;
+    const spare = start();
+    spare.catch(() => {
+      if (this.#spares.get(key) === spare) this.#spares.delete(key);
+    });
+    this.#spares.set(key, spare);
+  }
+
+  /** Routes the thread's messages to `route` until {@link detach}. */
+  attach(threadId: string, route: ThreadRoute): void {
+    this.#routes.set(threadId, route);
+  }
+
+  /** Stops routing the thread's messages (only if `route` is still the thread's route). */
+  detach(threadId: string, route: ThreadRoute): void {
+    if (this.#routes.get(threadId) === route) this.#routes.delete(threadId);
+  }
+
+  /**
+   * Whether the process keeps Node alive: on while turns are in flight, off while idle, so a program that forgets
+   * `close()` still exits (the app-server then sees stdin close and exits too).
+   */
+  keepAlive(on: boolean): void {
+    this.#process.keepAlive(on);
+  }
+
+  /** Kills the process at once (SIGKILL): its sandboxed commands die with it. */
+  kill(): void {
+    this.#process.kill("SIGKILL");
+  }
+
+  /** Closes stdin, waits for the exit (killing it after {@link EXIT_GRACE_MS}); settles once the process is gone. */
+  async stop(): Promise<void> {
+    this.#process.endInput();
+    const timer = setTimeout(() => this.kill(), EXIT_GRACE_MS);
+    await this.#process.exited;
+    clearTimeout(timer);
+  }
+
+  #onNotification(method: string, params: unknown): void {
+    const threadId = (params as { threadId?: unknown } | null)?.threadId;
+    const route = typeof threadId === "string" ? this.#routes.get(threadId) : undefined;
+    if (route === undefined) return;
+    let parsed: WireNotification | undefined;
+    try {
+      parsed = parseNotification(method, params);
+    } catch (error) {
+      route.onFailure(error as CodexProviderError);
+      return;
+    }
+    if (parsed !== undefined) route.onNotification(parsed);
+  }
+}
+
+/** The error of every turn in flight when the process ended. Its stderr tail is raw: the run handle redacts it. */
+export function exitError(exit: AppServerExit, stderr: string): CodexProviderError {
+  const how = exit.spawnError
+    ? `could not start (${exit.spawnError})`
+    : `exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.exitCode}`})`;
+  return new CodexProviderError({
+    code: "CODEX_TRANSPORT_ERROR",
+    message: `codex app-server ${how} during the turn; it is restarted for the next run.`,
+    details: {
+      failureCode: "app_server_exited",
+      ...(exit.exitCode !== null ? { exitCode: exit.exitCode } : {}),
+      ...(exit.signal ? { signal: exit.signal } : {}),
+      ...(exit.spawnError ? { spawnError: exit.spawnError } : {}),
+      stderr: stderr.trim().slice(-4000),
+    },
+  });
+}
