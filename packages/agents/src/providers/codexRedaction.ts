@@ -49,10 +49,17 @@ const SHORT_TEXT = 256;
 /** The literal the key pattern needs; real API keys (and so their URL-encoded and JSON-escaped forms) hold it. */
 const KEY_PREFIX = "sk-";
 
-/** True when `value` holds `sk-`; searched as `k-` first, whose first character is rare in ordinary text. */
+/**
+ * True when `value` holds `sk-`. Searched as `k-`, whose first character is rare in ordinary text, checking the
+ * character before each hit: a search for `sk-` itself starts at every `s`.
+ */
 function hasKeyPrefix(value: string): boolean {
-  return value.indexOf("k-") !== -1 && value.includes(KEY_PREFIX);
+  for (let at = value.indexOf("k-", 1); at !== -1; at = value.indexOf("k-", at + 2)) {
+    if (value.charCodeAt(at - 1) === S_CODE) return true;
+  }
+  return false;
 }
+const S_CODE = KEY_PREFIX.charCodeAt(0);
 
 /**
  * True when none of the patterns but the key pattern can match: they need `://` with `@`, or the word bearer or
@@ -117,13 +124,13 @@ export function createSecretRedactor(secrets: Iterable<string | undefined>): Sec
   const probed = probes.filter((needle) => !needle.includes(KEY_PREFIX));
   const tails = probed.map(rareTail);
   const shortest = Math.min(SHORTEST_MATCH, ...needles.map((needle) => needle.length));
-  /** True when `text` would return the value unchanged; the hot path: a few native scans, no allocation. */
   // Short text: one regex call decides (each native search has a fixed cost that dominates on short text). It
   // matches a superset of what the probes below find (case-insensitive), so a miss is a sound "clean".
   const anyTrigger = new RegExp(
     ["k-", "@", "bearer", "authorization", ...tails].map(escapeRegExp).join("|"),
     "i",
   );
+  /** True when `text` would return the value unchanged; the hot path: a few native scans, no allocation. */
   const isClean = (value: string): boolean => {
     if (value.length < shortest) return true;
     if (value.length <= SHORT_TEXT && !anyTrigger.test(value)) return true;
@@ -133,8 +140,8 @@ export function createSecretRedactor(secrets: Iterable<string | undefined>): Sec
     }
     return otherPatternsFree(value);
   };
-  const text = (value: string): string => {
-    if (isClean(value)) return value;
+  /** `text` for a value `isClean` rejected. */
+  const redactText = (value: string): string => {
     let out = value;
     let hit = needles.some((needle) => out.includes(needle));
     // A replacement can complete a secret with the text around it ("[REDACTED]" + suffix): repeat to a fixed point.
@@ -150,7 +157,8 @@ export function createSecretRedactor(secrets: Iterable<string | undefined>): Sec
     if (out.indexOf("@") !== -1 && out.includes("://")) out = out.replace(URL_USERINFO, `$1${REDACTED}@`);
     return out;
   };
-  const walker = createWalker(text, isClean);
+  const text = (value: string): string => (isClean(value) ? value : redactText(value));
+  const walker = createWalker(isClean, redactText);
   return {
     secrets: Object.freeze([...kept]),
     text,
@@ -250,13 +258,14 @@ function* children(value: Container): Generator<unknown> {
 }
 
 /**
- * Two passes: a scan that stops at the first string the redactor would change (the clean path: no copy, no
- * allocation but the visited set), then, only if something is dirty, a copy of exactly the objects from which
- * a dirty string is reachable (reverse-edge propagation makes this right on cycles).
+ * A scan that stops at the first string the redactor would change (the clean path: a recursion over plain data
+ * that allocates nothing but key lists, or for anything else a cycle-safe scan with a visited set), then, only
+ * if something is dirty, a copy of exactly the objects from which a dirty string is reachable (reverse-edge
+ * propagation makes this right on cycles).
  */
 function createWalker(
-  text: (value: string) => string,
   isClean: (value: string) => boolean,
+  redactText: (value: string) => string,
 ): <T>(value: T) => T {
   // Strings are immutable and the secrets fixed, so a string instance found clean stays clean: an event holds
   // the same instance twice (a command's output is its `content` and its `metadata.output`), scanned once.
@@ -267,7 +276,7 @@ function createWalker(
   const redact = (value: string): string => {
     if (value === lastClean) return value;
     if (value === lastDirty) return lastRedacted;
-    const out = isClean(value) ? value : text(value);
+    const out = isClean(value) ? value : redactText(value);
     if (out === value) lastClean = value;
     else {
       lastDirty = value;
