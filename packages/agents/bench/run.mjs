@@ -23,7 +23,7 @@ const count = (name, full, fast) => {
 const settings = {
   events: count("BENCH_EVENTS", 20_000, 5_000),
   eventReps: count("BENCH_EVENT_REPS", 15, 5),
-  turnPairs: count("BENCH_TURN_PAIRS", 30, 4),
+  turnPairs: count("BENCH_TURN_PAIRS", 60, 4),
   failureReps: count("BENCH_FAILURE_REPS", 3, 1),
   deadCapMs: count("BENCH_DEAD_CAP_MS", 30_000, 15_000),
   memoryReps: count("BENCH_MEMORY_REPS", 5, 2),
