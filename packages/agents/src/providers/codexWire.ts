@@ -127,6 +127,15 @@ const usageSchema = z.object({
   reasoning_output_tokens: z.number().default(0),
 }) satisfies z.ZodType<Usage>;
 
+/**
+ * Structured failure facts the app-server transport adds to `error`/`turn.failed` (from `codexErrorInfo`); `codex
+ * exec` never sends them. Declared so the stripping schemas keep them for the classifier.
+ */
+const transportErrorFacts = {
+  error_kind: z.string().optional(),
+  http_status_code: z.number().int().optional(),
+};
+
 /** Schemas of the top-level events other than item events, keyed by `type`. */
 const topLevelSchemas = {
   "thread.started": z.object({
@@ -140,11 +149,12 @@ const topLevelSchemas = {
   }) satisfies z.ZodType<TurnCompletedEvent>,
   "turn.failed": z.object({
     type: z.literal("turn.failed"),
-    error: z.object({ message: z.string() }),
+    error: z.object({ message: z.string(), ...transportErrorFacts }),
   }) satisfies z.ZodType<TurnFailedEvent>,
   error: z.object({
     type: z.literal("error"),
     message: z.string(),
+    ...transportErrorFacts,
   }) satisfies z.ZodType<ThreadErrorEvent>,
 };
 
