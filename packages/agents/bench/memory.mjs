@@ -46,6 +46,15 @@ async function startEmulatorProcess() {
   };
 }
 
+/**
+ * Bytes of the largest event's JSON, measured after the turn: serializing a 2 MB event inside the watched window
+ * would count the bench's own copy as the host's growth. The events are kept meanwhile, as a consumer holding
+ * them would.
+ */
+function largestJsonBytes(events) {
+  return Math.max(0, ...events.map((event) => Buffer.byteLength(JSON.stringify(event))));
+}
+
 /** Host RSS right before `body` (after GC) and its peak while `body` runs; `body` gets the sampler. */
 async function watchRss(body) {
   globalThis.gc?.();
@@ -80,28 +89,28 @@ export async function measure({ reps = 2 } = {}) {
     await sdkTurn(codex, sdkRun, "[bench-mem:warm] go");
     const arms = {
       provider: async () => {
-        let largestEventBytes = 0;
+        const seen = [];
         const rss = await watchRss((sample) =>
           providerTurn(provider, providerRun, "[bench-mem:20mb] go", {
             onEvent: (event) => {
               sample();
-              largestEventBytes = Math.max(largestEventBytes, Buffer.byteLength(JSON.stringify(event)));
+              seen.push(event);
             },
           }),
         );
-        return { ...rss, largestEventBytes, printedBytes: PRINTED_BYTES };
+        return { ...rss, largestEventBytes: largestJsonBytes(seen), printedBytes: PRINTED_BYTES };
       },
       sdk: async () => {
-        let largestEventBytes = 0;
+        const seen = [];
         const rss = await watchRss((sample) =>
           sdkTurn(codex, sdkRun, "[bench-mem:20mb] go", {
             onEvent: (event) => {
               sample();
-              largestEventBytes = Math.max(largestEventBytes, Buffer.byteLength(JSON.stringify(event)));
+              seen.push(event);
             },
           }),
         );
-        return { ...rss, largestEventBytes, printedBytes: PRINTED_BYTES };
+        return { ...rss, largestEventBytes: largestJsonBytes(seen), printedBytes: PRINTED_BYTES };
       },
     };
     const samples = [];

@@ -24,7 +24,7 @@ const count = (name, full, fast) => {
 const settings = {
   events: count("BENCH_EVENTS", 20_000, 5_000),
   eventReps: count("BENCH_EVENT_REPS", 15, 5),
-  turnPairs: count("BENCH_TURN_PAIRS", 20, 4),
+  turnPairs: count("BENCH_TURN_PAIRS", 60, 4),
   failureReps: count("BENCH_FAILURE_REPS", 3, 1),
   deadCapMs: count("BENCH_DEAD_CAP_MS", 30_000, 15_000),
   memoryReps: count("BENCH_MEMORY_REPS", 5, 2),
@@ -90,7 +90,8 @@ await step("memory", `memory (${settings.memoryReps} × 20 MB command)`, async (
     "Memory: one turn whose command prints 20 MiB; the emulator runs in a child process so only the SDK and the " +
       "provider count. Host RSS is sampled every 2 ms and at every event against a baseline taken after GC right " +
       "before the turn (after a small warm-up turn). Codex cuts `aggregated_output` at ~1 MiB; the largest event " +
-      "is the JSON of the `tool_result` carrying it. The same turn through the raw SDK, alternating with the " +
+      "is the JSON of the `tool_result` carrying it (the output twice: `content` and `metadata.output`, one string " +
+      "in memory), serialized after the turn so the bench's own copy does not count. The same turn through the raw SDK, alternating with the " +
       "provider's, is reported for reference.",
   );
 });

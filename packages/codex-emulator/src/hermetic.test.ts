@@ -1,7 +1,7 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createHermeticRun, DEFAULT_API_KEY, DEFAULT_MODEL } from "./hermetic.js";
+import { createHermeticRun, DEFAULT_API_KEY, DEFAULT_MODEL, NO_BACKGROUND_EGRESS_TOML } from "./hermetic.js";
 
 describe("createHermeticRun", () => {
   it("creates empty home, CODEX_HOME and a git working directory, and the env pointing at them", async () => {
@@ -18,6 +18,9 @@ describe("createHermeticRun", () => {
         CODEX_MODEL: DEFAULT_MODEL,
       });
       expect(statSync(run.env.HOME as string).isDirectory()).toBe(true);
+      // Plugins and analytics off: the only config, so codex sends nothing off loopback (codex.egress.e2e.test.ts).
+      expect(readFileSync(path.join(run.codexHome, "config.toml"), "utf8")).toBe(NO_BACKGROUND_EGRESS_TOML);
+      expect(NO_BACKGROUND_EGRESS_TOML).toBe("[features]\nplugins = false\n\n[analytics]\nenabled = false\n");
     } finally {
       await run.cleanup();
     }

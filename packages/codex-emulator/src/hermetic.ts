@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
@@ -17,7 +17,7 @@ export interface HermeticRunOptions {
 
 /** Throwaway directories and environment for one codex run that touches nothing of the user's. */
 export interface HermeticRun {
-  /** Empty `CODEX_HOME` (config, sessions, auth) for this run. */
+  /** `CODEX_HOME` (sessions, auth) for this run, holding only {@link NO_BACKGROUND_EGRESS_TOML} as `config.toml`. */
   codexHome: string;
   /** Empty working directory, `git init`-ed (no commit) when git is available. */
   workingDirectory: string;
@@ -31,6 +31,16 @@ export interface HermeticRun {
 export const DEFAULT_API_KEY = "sk-emulator-test-key-0000000000";
 /** Default model of hermetic runs; present in the bundled catalog of codex 0.163. */
 export const DEFAULT_MODEL = "gpt-5.5";
+
+/**
+ * `config.toml` of every hermetic run: turns off the two codex 0.163 features that reach the internet on their own,
+ * whatever the provider — `plugins` (plugin catalog and curated-plugin sync: `chatgpt.com`, `api.github.com`,
+ * `git ls-remote https://github.com/openai/plugins.git`) and `analytics` (metrics to `ab.chatgpt.com`). Measured
+ * with strace in an empty network namespace: with these two, a message turn and a tool turn in `codex exec` and
+ * `codex app-server` make no connect()/sendto() to any non-loopback address. Neither changes what reaches the model
+ * in a hermetic run (the emulator's account has no plugins).
+ */
+export const NO_BACKGROUND_EGRESS_TOML = "[features]\nplugins = false\n\n[analytics]\nenabled = false\n";
 
 /**
  * Creates a fresh temp root holding `home/`, `codex-home/` and `work/`, and the environment pointing codex at
@@ -47,6 +57,7 @@ export async function createHermeticRun(
   const workingDirectory = path.join(root, "work");
   try {
     await Promise.all([mkdir(home), mkdir(codexHome), mkdir(workingDirectory)]);
+    await writeFile(path.join(codexHome, "config.toml"), NO_BACKGROUND_EGRESS_TOML);
     await gitInit(workingDirectory, processEnv);
   } catch (error) {
     await rm(root, { recursive: true, force: true });

@@ -218,7 +218,7 @@ function toolUse(
     type: "tool_use",
     content,
     timestamp,
-    metadata: Object.assign({ itemId, phase }, details),
+    metadata: { itemId, phase, ...details },
   } satisfies ProviderEvent;
 }
 
@@ -301,7 +301,7 @@ function mapItem(
         type: "tool_result",
         content: resultContent,
         timestamp,
-        metadata: Object.assign({ itemId: item.id, phase }, details),
+        metadata: { itemId: item.id, phase, ...details },
       };
       // A tool item first seen at completion still gets its `tool_use`, so every result has a use.
       const announced = state.announced.delete(item.id);

@@ -130,7 +130,85 @@ describe("createSecretRedactor: text", () => {
   });
 });
 
+describe("createSecretRedactor: text, short and long", () => {
+  /** Text around a plant: short (one regex pre-check) or long (one native search per literal). */
+  const surroundArb = fc.oneof(
+    fillerArb,
+    fc.tuple(fillerArb, fc.integer({ min: 12, max: 40 })).map(([text, times]) => `${text} `.repeat(times)),
+  );
+  /** A secret in one of its encoded forms, or a pattern match in any letter case. */
+  const plantArb = (secret: string) =>
+    fc.oneof(
+      fc.constant(secret),
+      fc.constant(encodeURIComponent(secret)),
+      fc.constant(JSON.stringify(secret).slice(1, -1)),
+      fc.constant(Buffer.from(secret).toString("base64")),
+      fc.constant(Buffer.from(secret).toString("base64").replace(/=+$/, "")),
+    );
+  const caseArb = (word: string) =>
+    fc
+      .array(fc.boolean(), { minLength: word.length, maxLength: word.length })
+      .map((upper) => [...word].map((char, at) => (upper[at] ? char.toUpperCase() : char)).join(""));
+
+  it("removes every form of a secret from short and long text (property)", () => {
+    fc.assert(
+      fc.property(
+        secretArb.chain((secret) => fc.tuple(fc.constant(secret), plantArb(secret))),
+        surroundArb,
+        surroundArb,
+        ([secret, form], before, after) => {
+          const out = createSecretRedactor([secret]).text(`${before}${form}${after}`);
+          expect(out.includes(form)).toBe(false);
+        },
+      ),
+    );
+  });
+
+  it("removes pattern matches in any case from short and long text (property)", () => {
+    const token = "tok3n.VALUE-99";
+    const matchArb = fc.oneof(
+      fc.constant(`sk-proj-${token}`),
+      caseArb("bearer").map((word) => `${word} ${token}`),
+      caseArb("authorization").map((word) => `${word}: ${token}`),
+      fc.constant(`https://user:${token}@host/x`),
+    );
+    fc.assert(
+      fc.property(matchArb, surroundArb, surroundArb, (match, before, after) => {
+        const out = createSecretRedactor([]).text(`${before} ${match} ${after}`);
+        expect(out).not.toContain(token);
+        expect(out).toContain(REDACTED);
+      }),
+    );
+  });
+});
+
 describe("createSecretRedactor: deep", () => {
+  it("keeps one string instance one instance: a dirty output in two fields is redacted to one copy", () => {
+    const redactor = createSecretRedactor(["the-secret-value"]);
+    const output = `${"line\n".repeat(50)}the-secret-value`;
+    const event = { type: "tool_result", content: output, metadata: { output } };
+    const out = redactor.deep(event);
+    expect(out.content).not.toContain("the-secret-value");
+    expect(out.metadata.output).toBe(out.content);
+    const clean = { content: "line\n".repeat(50), metadata: { output: "x" } };
+    expect(redactor.deep(clean)).toBe(clean);
+  });
+
+  it("redacts below any depth and across shared subtrees (the general scan takes over)", () => {
+    const redactor = createSecretRedactor(["the-secret-value"]);
+    let deep: unknown = { leaf: "has the-secret-value" };
+    for (let level = 0; level < 200; level++) deep = { next: deep };
+    expect(JSON.stringify(redactor.deep(deep))).not.toContain("the-secret-value");
+    // 2^40 paths through 40 shared nodes: visited once each, not once per path.
+    let shared: unknown = ["has the-secret-value"];
+    for (let level = 0; level < 40; level++) shared = { left: shared, right: shared };
+    const out = redactor.deep(shared) as { left: unknown; right: unknown };
+    expect(out.left).toBe(out.right);
+    let node: unknown = out;
+    for (let level = 0; level < 40; level++) node = (node as { left: unknown }).left;
+    expect(node).toEqual([`has ${REDACTED}`]);
+  });
+
   it("redacts every string of an event at any depth (property)", () => {
     fc.assert(
       fc.property(secretArb, eventArb, (secret, shape) => {

@@ -39,8 +39,65 @@ const BEARER = /\b(bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
 const AUTH_HEADER = /\b(authorization["']?\s*[:=]\s*["']?(?:(?:basic|bearer|token)\s+)?)[^\s"',;]{6,}/gi;
 /** `scheme://user:password@`: the password goes, whatever its length. */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)[^\s/?#@]+@/gi;
-/** Cheap pre-check: text without any of these cannot match the patterns above. */
-const MAYBE_PATTERN = /sk-|bearer|authorization|:\/\/[^\s/?#@]*@/i;
+/** Case-insensitive words the bearer and authorization patterns need; the other two patterns need literals. */
+const PATTERN_WORDS = /bearer|authorization/i;
+/** No pattern matches text shorter than `a://:x@`; no needle is shorter than `MIN_SECRET_LENGTH`. */
+const SHORTEST_MATCH = 7;
+/** Up to this length one combined regex pre-check is cheaper than a native search per literal. */
+const SHORT_TEXT = 256;
+
+/** The literal the key pattern needs; real API keys (and so their URL-encoded and JSON-escaped forms) hold it. */
+const KEY_PREFIX = "sk-";
+
+/**
+ * True when `value` holds `sk-`. Searched as `k-`, whose first character is rare in ordinary text, checking the
+ * character before each hit: a search for `sk-` itself starts at every `s`.
+ */
+function hasKeyPrefix(value: string): boolean {
+  for (let at = value.indexOf("k-", 1); at !== -1; at = value.indexOf("k-", at + 2)) {
+    if (value.charCodeAt(at - 1) === S_CODE) return true;
+  }
+  return false;
+}
+const S_CODE = KEY_PREFIX.charCodeAt(0);
+
+/**
+ * True when none of the patterns but the key pattern can match: they need `://` with `@`, or the word bearer or
+ * authorization. With `hasKeyPrefix` false, no pattern can.
+ */
+function otherPatternsFree(value: string): boolean {
+  if (value.indexOf("@") !== -1 && value.includes("://")) return false;
+  return !PATTERN_WORDS.test(value);
+}
+
+/** Characters by how common they are in prose, code and logs, most common first; any other is rarer still. */
+const COMMON = " etaoinsrhldcum\n0.1/2pf-_g:3y=,w5b4\"9678()v'k<>;xT[]{}SEAIRCNOjLPDMqHFBzUGW*KVYXJZQ";
+/** Probe tails at least this long when the needle allows: V8 skips through longer patterns faster. */
+const LONG_TAIL = 16;
+
+/**
+ * The tail of a needle from its rarest character on: a needle is in a text only if its tail is, and V8 finds a
+ * pattern by scanning for its first character, so a rare first character makes the usual miss a fast scan.
+ */
+function rareTail(needle: string): string {
+  const last = needle.length - Math.min(LONG_TAIL, needle.length);
+  let best = 0;
+  let bestRank = -1;
+  for (let at = 0; at <= last; at++) {
+    const index = COMMON.indexOf(needle[at] as string);
+    const rank = index === -1 ? COMMON.length : index;
+    if (rank > bestRank) {
+      best = at;
+      bestRank = rank;
+    }
+  }
+  return needle.slice(best);
+}
+
+/** A literal as a regular-expression source. */
+function escapeRegExp(literal: string): string {
+  return literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 
 /** The secret itself plus its cheap encodings: URL-encoded, JSON-escaped and base64 (padded and not). */
 function variants(secret: string): string[] {
@@ -62,28 +119,46 @@ export function createSecretRedactor(secrets: Iterable<string | undefined>): Sec
   const probes = needles.filter(
     (needle) => !needles.some((other) => other !== needle && needle.includes(other)),
   );
-  const text = (value: string): string => {
-    let hit = false;
-    for (let index = 0; index < probes.length; index++) {
-      if (value.includes(probes[index] as string)) {
-        hit = true;
-        break;
-      }
+  // A needle holding `sk-` needs no probe of its own: text without `sk-` cannot hold it, and text with it takes
+  // the full path anyway (the key pattern).
+  const probed = probes.filter((needle) => !needle.includes(KEY_PREFIX));
+  const tails = probed.map(rareTail);
+  const shortest = Math.min(SHORTEST_MATCH, ...needles.map((needle) => needle.length));
+  // Short text: one regex call decides (each native search has a fixed cost that dominates on short text). It
+  // matches a superset of what the probes below find (case-insensitive), so a miss is a sound "clean".
+  const anyTrigger = new RegExp(
+    ["k-", "@", "bearer", "authorization", ...tails].map(escapeRegExp).join("|"),
+    "i",
+  );
+  /** True when `text` would return the value unchanged; the hot path: a few native scans, no allocation. */
+  const isClean = (value: string): boolean => {
+    if (value.length < shortest) return true;
+    if (value.length <= SHORT_TEXT && !anyTrigger.test(value)) return true;
+    if (hasKeyPrefix(value)) return false;
+    for (let index = 0; index < tails.length; index++) {
+      if (value.includes(tails[index] as string) && value.includes(probed[index] as string)) return false;
     }
+    return otherPatternsFree(value);
+  };
+  /** `text` for a value `isClean` rejected. */
+  const redactText = (value: string): string => {
     let out = value;
+    let hit = needles.some((needle) => out.includes(needle));
     // A replacement can complete a secret with the text around it ("[REDACTED]" + suffix): repeat to a fixed point.
     for (let round = 0; hit && round < 8; round++) {
       out = replaceNeedles(out, needles);
       hit = needles.some((needle) => out.includes(needle));
     }
-    if (!MAYBE_PATTERN.test(out)) return out;
-    return out
-      .replace(KEY_SHAPED, REDACTED)
-      .replace(BEARER, `$1${REDACTED}`)
-      .replace(AUTH_HEADER, `$1${REDACTED}`)
-      .replace(URL_USERINFO, `$1${REDACTED}@`);
+    // Each pattern runs only where its literal is (a regex pass costs far more than a literal probe).
+    if (hasKeyPrefix(out)) out = out.replace(KEY_SHAPED, REDACTED);
+    if (PATTERN_WORDS.test(out)) {
+      out = out.replace(BEARER, `$1${REDACTED}`).replace(AUTH_HEADER, `$1${REDACTED}`);
+    }
+    if (out.indexOf("@") !== -1 && out.includes("://")) out = out.replace(URL_USERINFO, `$1${REDACTED}@`);
+    return out;
   };
-  const walker = createWalker(text);
+  const text = (value: string): string => (isClean(value) ? value : redactText(value));
+  const walker = createWalker(isClean, redactText);
   return {
     secrets: Object.freeze([...kept]),
     text,
@@ -122,11 +197,24 @@ function replaceNeedles(value: string, needles: readonly string[]): string {
 
 type Container = object;
 
+/** Outcome of the clean-path scan of plain data. */
+type Scan = 0 | 1 | 2;
+const CLEAN: Scan = 0;
+const DIRTY: Scan = 1;
+const OTHER: Scan = 2;
+/** Plain data nested deeper than this goes to the general, cycle-safe scan. */
+const TREE_DEPTH = 64;
+/** Containers the clean-path scan visits before it hands over (shared subtrees are visited once per path). */
+const TREE_NODES = 4096;
+
 /** `Object.prototype.__lookupGetter__`: finds an accessor without allocating a property descriptor. */
 const lookupGetter = Reflect.get(Object.prototype, "__lookupGetter__") as (
   this: object,
   key: PropertyKey,
 ) => (() => unknown) | undefined;
+
+const ownNames = Object.getOwnPropertyNames;
+const ownSymbols = Object.getOwnPropertySymbols;
 
 /** Objects whose content is opaque or not text: passed through untouched. */
 function isOpaque(value: object): boolean {
@@ -170,15 +258,70 @@ function* children(value: Container): Generator<unknown> {
 }
 
 /**
- * Two passes: a scan that stops at the first string the redactor would change (the clean path: no copy, no
- * allocation but the visited set), then, only if something is dirty, a copy of exactly the objects from which
- * a dirty string is reachable (reverse-edge propagation makes this right on cycles).
+ * A scan that stops at the first string the redactor would change (the clean path: a recursion over plain data
+ * that allocates nothing but key lists, or for anything else a cycle-safe scan with a visited set), then, only
+ * if something is dirty, a copy of exactly the objects from which a dirty string is reachable (reverse-edge
+ * propagation makes this right on cycles).
  */
-function createWalker(text: (value: string) => string): <T>(value: T) => T {
+function createWalker(
+  isClean: (value: string) => boolean,
+  redactText: (value: string) => string,
+): <T>(value: T) => T {
+  // Strings are immutable and the secrets fixed, so a string instance found clean stays clean: an event holds
+  // the same instance twice (a command's output is its `content` and its `metadata.output`), scanned once.
+  // Likewise the last string that changed and its redaction: one `text` per instance, one copy per instance.
+  let lastClean = "";
+  let lastDirty = "";
+  let lastRedacted = "";
+  const redact = (value: string): string => {
+    if (value === lastClean) return value;
+    if (value === lastDirty) return lastRedacted;
+    const out = isClean(value) ? value : redactText(value);
+    if (out === value) lastClean = value;
+    else {
+      lastDirty = value;
+      lastRedacted = out;
+    }
+    return out;
+  };
   const isDirtyString = (value: unknown): value is string =>
-    typeof value === "string" && text(value) !== value;
+    typeof value === "string" && redact(value) !== value;
   const isContainer = (value: unknown): value is Container =>
     typeof value === "object" && value !== null && !isOpaque(value);
+
+  /**
+   * The clean-path scan of plain data (arrays and objects of `Object.prototype` or none), which is what events
+   * are: recursion instead of a visited set, so a clean event allocates nothing but its key lists. Anything
+   * else, a tree deeper than `TREE_DEPTH` (a cycle is infinitely deep) or larger than `TREE_NODES` (shared
+   * subtrees) answers `OTHER` and the general scan below decides.
+   */
+  let budget = 0;
+  function treeScan(node: unknown, depth: number): Scan {
+    if (typeof node === "string") return isDirtyString(node) ? DIRTY : CLEAN;
+    if (typeof node !== "object" || node === null) return CLEAN;
+    if (depth > TREE_DEPTH || --budget < 0) return OTHER;
+    if (Array.isArray(node)) {
+      for (let index = 0; index < node.length; index++) {
+        const found = treeScan(node[index], depth + 1);
+        if (found !== CLEAN) return found;
+      }
+      return CLEAN;
+    }
+    const proto = Reflect.getPrototypeOf(node);
+    if (proto !== Object.prototype && proto !== null) return OTHER;
+    // Names and symbols apart: both are cheaper than `Reflect.ownKeys`, and symbol keys are rare enough to
+    // leave to the general scan.
+    if (ownSymbols(node).length > 0) return OTHER;
+    const keys = ownNames(node);
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as string;
+      // Accessors of plain objects are never invoked (the general scan skips them too).
+      if (lookupGetter.call(node, key) !== undefined) continue;
+      const found = treeScan((node as Record<string, unknown>)[key], depth + 1);
+      if (found !== CLEAN) return found;
+    }
+    return CLEAN;
+  }
 
   /** The clean-path scan: plain loops, no generators or entry tuples, so a clean event allocates almost nothing. */
   function anyDirty(root: unknown): boolean {
@@ -251,7 +394,7 @@ function createWalker(text: (value: string) => string): <T>(value: T) => T {
   }
 
   function copy(value: unknown, dirty: Set<Container>, copies: Map<Container, Container>): unknown {
-    if (typeof value === "string") return text(value);
+    if (typeof value === "string") return redact(value);
     if (!isContainer(value) || !dirty.has(value)) return value;
     const done = copies.get(value);
     if (done) return done;
@@ -299,8 +442,10 @@ function createWalker(text: (value: string) => string): <T>(value: T) => T {
   }
 
   return <T>(value: T): T => {
-    if (typeof value === "string") return text(value) as T;
-    if (!anyDirty(value)) return value;
+    if (typeof value === "string") return redact(value) as T;
+    budget = TREE_NODES;
+    const found = treeScan(value, 0);
+    if (found === CLEAN || (found === OTHER && !anyDirty(value))) return value;
     return copy(value, dirtySet(value as Container), new Map()) as T;
   };
 }

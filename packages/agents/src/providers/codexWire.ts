@@ -20,7 +20,9 @@ import { z } from "zod";
 import { CodexProviderError } from "./codexError.js";
 
 // Each schema `satisfies z.ZodType<SdkType>`: a bump of @openai/codex-sdk that changes a shape fails to compile
-// here. Objects are loose: the binary may add fields (web_search's `action`), never drop ones we read.
+// here. Objects strip what they do not declare: the binary may add fields (web_search's `action`), never drop
+// ones we read, and a stripping parse copies only the declared fields (a loose one also walks and copies the
+// rest, per event). The one object passed through to callers whole, an MCP tool's `result`, stays loose.
 
 /** `file_change` as codex 0.163 sends it: `item.started` carries `status: "in_progress"`, which the SDK omits. */
 export type WireFileChangeItem = Omit<FileChangeItem, "status"> & {
@@ -59,22 +61,22 @@ const absentIfNull = <T extends z.ZodType>(schema: T) =>
 
 /** Schemas of the item types the SDK declares, keyed by `type`. */
 export const threadItemSchemas = {
-  agent_message: z.looseObject({
+  agent_message: z.object({
     id: z.string(),
     type: z.literal("agent_message"),
     text: z.string(),
   }) satisfies z.ZodType<AgentMessageItem>,
-  reasoning: z.looseObject({
+  reasoning: z.object({
     id: z.string(),
     type: z.literal("reasoning"),
     text: z.string(),
   }) satisfies z.ZodType<ReasoningItem>,
-  error: z.looseObject({
+  error: z.object({
     id: z.string(),
     type: z.literal("error"),
     message: z.string(),
   }) satisfies z.ZodType<ErrorItem>,
-  command_execution: z.looseObject({
+  command_execution: z.object({
     id: z.string(),
     type: z.literal("command_execution"),
     command: z.string(),
@@ -82,13 +84,13 @@ export const threadItemSchemas = {
     exit_code: absentIfNull(z.number().int()),
     status: commandStatus,
   }) satisfies z.ZodType<CommandExecutionItem>,
-  file_change: z.looseObject({
+  file_change: z.object({
     id: z.string(),
     type: z.literal("file_change"),
-    changes: z.array(z.looseObject({ path: z.string(), kind: changeKind })),
+    changes: z.array(z.object({ path: z.string(), kind: changeKind })),
     status: patchStatus,
   }) satisfies z.ZodType<WireFileChangeItem>,
-  mcp_tool_call: z.looseObject({
+  mcp_tool_call: z.object({
     id: z.string(),
     type: z.literal("mcp_tool_call"),
     server: z.string(),
@@ -102,22 +104,22 @@ export const threadItemSchemas = {
         structured_content: z.unknown(),
       }),
     ),
-    error: absentIfNull(z.looseObject({ message: z.string() })),
+    error: absentIfNull(z.object({ message: z.string() })),
     status: mcpStatus,
   }) satisfies z.ZodType<McpToolCallItem>,
-  web_search: z.looseObject({
+  web_search: z.object({
     id: z.string(),
     type: z.literal("web_search"),
     query: z.string(),
   }) satisfies z.ZodType<WebSearchItem>,
-  todo_list: z.looseObject({
+  todo_list: z.object({
     id: z.string(),
     type: z.literal("todo_list"),
-    items: z.array(z.looseObject({ text: z.string(), completed: z.boolean() })),
+    items: z.array(z.object({ text: z.string(), completed: z.boolean() })),
   }) satisfies z.ZodType<TodoListItem>,
 } satisfies { [K in ThreadItem["type"]]: z.ZodType<Extract<WireThreadItem, { type: K }>> };
 
-const usageSchema = z.looseObject({
+const usageSchema = z.object({
   input_tokens: z.number(),
   cached_input_tokens: z.number(),
   cache_write_input_tokens: z.number().default(0),
@@ -125,24 +127,34 @@ const usageSchema = z.looseObject({
   reasoning_output_tokens: z.number().default(0),
 }) satisfies z.ZodType<Usage>;
 
+/**
+ * Structured failure facts the app-server transport adds to `error`/`turn.failed` (from `codexErrorInfo`); `codex
+ * exec` never sends them. Declared so the stripping schemas keep them for the classifier.
+ */
+const transportErrorFacts = {
+  error_kind: z.string().optional(),
+  http_status_code: z.number().int().optional(),
+};
+
 /** Schemas of the top-level events other than item events, keyed by `type`. */
 const topLevelSchemas = {
-  "thread.started": z.looseObject({
+  "thread.started": z.object({
     type: z.literal("thread.started"),
     thread_id: z.string(),
   }) satisfies z.ZodType<ThreadStartedEvent>,
-  "turn.started": z.looseObject({ type: z.literal("turn.started") }) satisfies z.ZodType<TurnStartedEvent>,
-  "turn.completed": z.looseObject({
+  "turn.started": z.object({ type: z.literal("turn.started") }) satisfies z.ZodType<TurnStartedEvent>,
+  "turn.completed": z.object({
     type: z.literal("turn.completed"),
     usage: usageSchema,
   }) satisfies z.ZodType<TurnCompletedEvent>,
-  "turn.failed": z.looseObject({
+  "turn.failed": z.object({
     type: z.literal("turn.failed"),
-    error: z.looseObject({ message: z.string() }),
+    error: z.object({ message: z.string(), ...transportErrorFacts }),
   }) satisfies z.ZodType<TurnFailedEvent>,
-  error: z.looseObject({
+  error: z.object({
     type: z.literal("error"),
     message: z.string(),
+    ...transportErrorFacts,
   }) satisfies z.ZodType<ThreadErrorEvent>,
 };
 
@@ -176,7 +188,7 @@ const itemEventSchemas = new Map<string, z.ZodType<WireThreadEvent>>(
   ]),
 );
 const unknownItemEventSchema = z
-  .object({ type: phaseSchema, item: z.looseObject({ id: z.string(), type: z.string() }) })
+  .object({ type: phaseSchema, item: z.object({ id: z.string(), type: z.string() }) })
   .transform(
     ({ type, item }): UnknownItemEvent => ({
       type,
