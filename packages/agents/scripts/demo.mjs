@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// `pnpm demo`: one realistic coding turn through CodexProvider and the real codex binary.
+// `pnpm demo`: a realistic coding turn through CodexProvider and the real codex binary, then a second turn that
+// resumes the thread in a new provider and asks for a typed answer (`outputSchema`), each with its own usage.
 // Default: against the embedded loopback emulator (no credentials). `--live "<prompt>"`: the real API.
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs, styleText } from "node:util";
 import { CodexProvider, CodexProviderError } from "@alphred/agents";
 import { byMarker, createHermeticRun, startEmulator } from "@alphred/codex-emulator";
+import { z } from "zod";
 
 const { values } = parseArgs({
   options: {
@@ -84,6 +86,29 @@ const DEMO_TURN = {
   ],
 };
 
+const SUMMARY_MARKER = "[alphred-demo:summary]";
+const SUMMARY_PROMPT = `${SUMMARY_MARKER} Summarize what you changed as JSON.`;
+/** The typed answer the resumed turn asks for. */
+const Summary = z.object({
+  files: z.array(z.string()),
+  lines: z.number().int(),
+  summary: z.string(),
+});
+/** The resumed turn: the model answers with JSON matching `Summary` (the request carries it as text.format). */
+const SUMMARY_TURN = {
+  steps: [
+    {
+      items: [
+        {
+          type: "json",
+          value: { files: ["hello.md"], lines: 3, summary: "Added hello.md with a greeting." },
+        },
+      ],
+      usage: { inputTokens: 2400, cachedInputTokens: 1800, outputTokens: 40, reasoningTokens: 8 },
+    },
+  ],
+};
+
 const COLORS = {
   system: "gray",
   assistant: "green",
@@ -121,15 +146,21 @@ function describe(event, toolStarts) {
   }
 }
 
-async function runTurn(provider, prompt, workingDirectory, timeout) {
+async function runTurn(provider, prompt, workingDirectory, timeout, options = {}) {
   const started = Date.now();
   const relative = (text) => text.split(`${workingDirectory}/`).join("./");
   const toolStarts = new Map();
   let result;
   console.log(paint("bold", `\n▶ codex · ${workingDirectory}`));
   console.log(paint("dim", `  prompt: ${oneLine(prompt, 110)} · transport ${transport}\n`));
+  if (options.resumeThreadId) console.log(paint("dim", `  resuming thread ${options.resumeThreadId}\n`));
   let streaming = false;
-  for await (const event of provider.run(prompt, { workingDirectory, timeout, partialMessages: true })) {
+  for await (const event of provider.run(prompt, {
+    workingDirectory,
+    timeout,
+    partialMessages: true,
+    ...options,
+  })) {
     const elapsed = `${String(event.timestamp - started).padStart(6)} ms`;
     if (event.type === "assistant" && event.metadata?.partial) {
       // Live text (app-server only): written as it arrives; the complete message follows as a normal event.
@@ -147,15 +178,27 @@ async function runTurn(provider, prompt, workingDirectory, timeout) {
     );
     if (event.type === "result") result = event;
   }
-  const usage = result.metadata.usage;
+  const { usage, threadUsage, structuredOutput } = result.metadata;
   console.log(paint("bold", "\n✔ result"));
-  console.log(`  ${result.content}`);
+  if (structuredOutput !== undefined) {
+    console.log(paint("dim", "  structuredOutput (parsed and validated against outputSchema):"));
+    console.log(`  ${JSON.stringify(structuredOutput)}`);
+  } else {
+    console.log(`  ${result.content}`);
+  }
   console.log(
     paint(
       "dim",
-      `  thread ${result.metadata.threadId} · ${result.metadata.durationMs} ms · ${usage.inputTokens} input (${usage.cachedInputTokens} cached) · ${usage.outputTokens} output (${usage.reasoningOutputTokens} reasoning) · ${usage.totalTokens} total tokens`,
+      `  thread ${result.metadata.threadId} · ${result.metadata.durationMs} ms · this turn: ${usage.inputTokens} input (${usage.cachedInputTokens} cached) · ${usage.outputTokens} output (${usage.reasoningOutputTokens} reasoning) · ${usage.totalTokens} total tokens`,
     ),
   );
+  console.log(
+    paint(
+      "dim",
+      `  thread so far: ${threadUsage.inputTokens} input · ${threadUsage.outputTokens} output · ${threadUsage.totalTokens} total tokens`,
+    ),
+  );
+  return result;
 }
 
 function reportFailure(error) {
@@ -187,22 +230,32 @@ if (values.live !== undefined) {
     reportFailure(error);
   }
 } else {
-  const emulator = await startEmulator({ script: byMarker({ [MARKER]: DEMO_TURN }) });
+  const emulator = await startEmulator({
+    script: byMarker({ [MARKER]: DEMO_TURN, [SUMMARY_MARKER]: SUMMARY_TURN }),
+  });
   const run = await createHermeticRun({ baseUrl: emulator.baseUrl });
   try {
     await mkdir(run.workingDirectory, { recursive: true });
     console.log(
       paint("dim", `emulator ${emulator.baseUrl} · model ${run.env.CODEX_MODEL} · no credentials needed`),
     );
-    const provider = new CodexProvider({
-      env: run.env,
-      transport,
-      config: { tools: { update_plan: { enabled: true } } },
-    });
+    const settings = { env: run.env, transport, config: { tools: { update_plan: { enabled: true } } } };
+    const first = new CodexProvider(settings);
+    let firstResult;
     try {
-      await runTurn(provider, DEMO_PROMPT, run.workingDirectory, timeout);
+      firstResult = await runTurn(first, DEMO_PROMPT, run.workingDirectory, timeout);
     } finally {
-      await provider.close(); // stops the app-server (a no-op on exec)
+      await first.close(); // stops the app-server (a no-op on exec)
+    }
+    // A new provider (and a new codex process) continues the thread from CODEX_HOME.
+    const second = new CodexProvider(settings);
+    try {
+      await runTurn(second, SUMMARY_PROMPT, run.workingDirectory, timeout, {
+        resumeThreadId: firstResult.metadata.threadId,
+        outputSchema: Summary,
+      });
+    } finally {
+      await second.close();
     }
   } catch (error) {
     reportFailure(error);

@@ -47,6 +47,15 @@ export type {
 } from "./providers/codexBootstrap.js";
 export { bootstrapCodex } from "./providers/codexBootstrap.js";
 export type {
+  CodexDiagnosis,
+  CodexDoctor,
+  CredentialSource,
+  DiagnoseOptions,
+  DoctorCheck,
+  DoctorStatus,
+} from "./providers/codexDoctor.js";
+export { diagnoseCodex, formatDiagnosis } from "./providers/codexDoctor.js";
+export type {
   CodexErrorClassification,
   CodexErrorCode,
   CodexErrorDetails,
@@ -83,9 +92,22 @@ export {
   DEFAULT_CODEX_MODEL,
   MAX_ARG_BYTES,
   MAX_CONFIG_DEPTH,
+  MAX_IMAGES,
   MAX_INPUT_CHARS,
   MAX_TIMEOUT_MS,
   providerRunOptionsSchema,
 } from "./providers/codexOptions.js";
+export type { JsonSchema, OutputSchema } from "./providers/codexOutputSchema.js";
 export type { SecretRedactor } from "./providers/codexRedaction.js";
 export { createSecretRedactor, MIN_SECRET_LENGTH, REDACTED } from "./providers/codexRedaction.js";
+export type { RetryDependencies, RetryPolicy } from "./providers/codexRetry.js";
+export { retryPolicySchema, runWithRetry } from "./providers/codexRetry.js";
+export type { McpServers } from "./providers/codexSessionSettings.js";
+export {
+  APPROVAL_POLICIES,
+  EXEC_APPROVAL_POLICIES,
+  mcpServersSchema,
+  REASONING_EFFORTS,
+  SANDBOX_MODES,
+  WEB_SEARCH_MODES,
+} from "./providers/codexSessionSettings.js";

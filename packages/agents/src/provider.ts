@@ -1,3 +1,4 @@
+import type { CodexErrorCode } from "./providers/codexError.js";
 import type { ProviderRunOptions } from "./providers/codexOptions.js";
 
 /** The normalized event types every provider emits. */
@@ -26,7 +27,9 @@ export type SystemEventMetadata =
   /** A retry in progress (`Reconnecting... 2/5 (reason)`); the run may still succeed. */
   | { subtype: "reconnecting"; attempt?: number; maxAttempts?: number; reason?: string }
   /** An item type the binary emitted that this adapter does not model (kept, never fatal). */
-  | { subtype: "unknown_item"; itemId: string; itemType: string; phase: ToolPhase };
+  | { subtype: "unknown_item"; itemId: string; itemType: string; phase: ToolPhase }
+  /** `runWithRetry` is about to run attempt `attempt` after `delayMs`, because the previous one failed with `code`. */
+  | { subtype: "retry"; attempt: number; maxAttempts: number; delayMs: number; code: CodexErrorCode };
 
 /** Where a tool item is in its life: first seen, changed, or finished. */
 export type ToolPhase = "started" | "updated" | "completed";
@@ -126,10 +129,14 @@ export interface UsageMetadata {
 
 /** Metadata of the terminal `result` event. */
 export interface ResultMetadata {
-  /** The Codex thread id, when the binary reported one. */
+  /** The Codex thread id, when the binary reported one; pass it as `resumeThreadId` to continue the thread. */
   threadId: string | null;
-  /** Token counts of the turn. */
+  /** Token counts of this turn alone (the thread's total after the turn minus its total before). */
   usage: UsageMetadata;
+  /** Token totals of the whole thread after this turn (equal to `usage` on a new thread). */
+  threadUsage: UsageMetadata;
+  /** The final message parsed and validated against `outputSchema`; present only when the run gave one. */
+  structuredOutput?: unknown;
   /** Milliseconds from the start of `run` to the result. */
   durationMs: number;
 }
@@ -142,7 +149,7 @@ export type AssistantEvent = ProviderEventBase<"assistant", { itemId: string; pa
 export type ToolUseEvent = ProviderEventBase<"tool_use", ToolEventMetadata>;
 /** A tool call finished. */
 export type ToolResultEvent = ProviderEventBase<"tool_result", ToolEventMetadata>;
-/** Token usage of the turn, emitted just before `result`. */
+/** Token usage of this turn (not the thread's running total), emitted just before `result`. */
 export type UsageEvent = ProviderEventBase<"usage", UsageMetadata>;
 /** The single terminal event of a successful run; `content` is the final agent message. */
 export type ResultEvent = ProviderEventBase<"result", ResultMetadata>;

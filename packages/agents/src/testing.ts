@@ -13,11 +13,17 @@ export type { BootstrapDependencies } from "./providers/codexBootstrap.js";
 export { createCodexBootstrap, interpretLoginStatus } from "./providers/codexBootstrap.js";
 export type { FailureFacts } from "./providers/codexClassify.js";
 export { classifyCodexFailure } from "./providers/codexClassify.js";
-export type { CodexIo, LoginStatusOutput } from "./providers/codexIo.js";
+export type { DoctorDependencies, DoctorIo } from "./providers/codexDoctor.js";
+export { createCodexDoctor, maskSecret, parseModelCatalog } from "./providers/codexDoctor.js";
+export type { CodexCommandOutput, CodexIo, LoginStatusOutput } from "./providers/codexIo.js";
 export type { MapperContext, MapperState } from "./providers/codexMapper.js";
 export { createMapperState, mapThreadEvent } from "./providers/codexMapper.js";
-export type { ResolvedRunOptions } from "./providers/codexOptions.js";
-export { codexConfigSchema, parseRunOptions } from "./providers/codexOptions.js";
+export type { PreparedRun, ResolvedRunOptions } from "./providers/codexOptions.js";
+export { codexConfigSchema, parseRunInput, parseRunOptions } from "./providers/codexOptions.js";
+export type { StructuredOutputResult } from "./providers/codexOutputSchema.js";
+export { parseStructuredOutput, toStrictJsonSchema } from "./providers/codexOutputSchema.js";
+export type { ResolvedRetryPolicy } from "./providers/codexRetry.js";
+export { computeRetryDelay, parseRetryPolicy } from "./providers/codexRetry.js";
 export type { ConfigObject, SecretEnv, SecretSources } from "./providers/codexSecrets.js";
 export {
   API_KEY_ENV_VARS,
@@ -25,5 +31,13 @@ export {
   shellEnvironmentExclusions,
   withShellEnvironmentExclusions,
 } from "./providers/codexSecrets.js";
+export type { McpRunConfig } from "./providers/codexSessionSettings.js";
+export {
+  httpMcpServerSchema,
+  stdioMcpServerSchema,
+  toMcpRunConfig,
+} from "./providers/codexSessionSettings.js";
 export type { EndFacts, StopReason } from "./providers/codexSettle.js";
 export { settle } from "./providers/codexSettle.js";
+export type { WireUsage } from "./providers/codexThreadUsage.js";
+export { threadUsageFromRollout, toUsageMetadata, turnUsage } from "./providers/codexThreadUsage.js";

@@ -12,7 +12,7 @@ import {
   jsonError,
   MALFORMED_FRAMES,
 } from "./faults.js";
-import { countToolOutputs, lastUserPrompt, type RecordedRequest } from "./request.js";
+import { describeBody, type RecordedRequest } from "./request.js";
 import {
   createdEvent,
   createIdSource,
@@ -119,8 +119,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       path: req.url ?? "/",
       headers: { ...req.headers },
       body,
-      toolOutputs: countToolOutputs(body),
-      prompt: lastUserPrompt(body),
+      ...describeBody(body),
     };
     requests.push(record);
     const pathname = record.path.split("?")[0];

@@ -6,8 +6,14 @@ export type { HermeticRun, HermeticRunOptions } from "./hermetic.js";
 export { createHermeticRun, DEFAULT_API_KEY, DEFAULT_MODEL, NO_BACKGROUND_EGRESS_TOML } from "./hermetic.js";
 export type { CustomProviderOptions } from "./providerConfig.js";
 export { customProviderConfig } from "./providerConfig.js";
-export type { RecordedRequest } from "./request.js";
-export { countToolOutputs, lastUserPrompt } from "./request.js";
+export type { RecordedRequest, TranscriptEntry } from "./request.js";
+export {
+  countToolOutputs,
+  inputImagesOf,
+  lastUserPrompt,
+  textFormatOf,
+  transcriptOf,
+} from "./request.js";
 export type { IdSource, OutputItem, ScriptedResponse, SseEvent, Step, Turn, UsageFigures } from "./script.js";
 export {
   createIdSource,

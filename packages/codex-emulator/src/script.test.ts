@@ -15,6 +15,15 @@ import {
 const render = (item: OutputItem) => renderItem(item, createIdSource());
 
 describe("renderItem", () => {
+  it("renders a structured-output answer as an assistant message whose text is the JSON", () => {
+    const rendered = render({ type: "json", value: { answer: 42, tags: ["a"] } });
+    expect(rendered).toMatchObject({
+      type: "message",
+      role: "assistant",
+      content: [{ type: "output_text", text: '{"answer":42,"tags":["a"]}' }],
+    });
+  });
+
   it("renders a message as an assistant output_text message", () => {
     expect(render({ type: "message", text: "hi" })).toEqual({
       type: "message",

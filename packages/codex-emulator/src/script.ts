@@ -19,6 +19,8 @@ export type OutputItem =
    * `response.output_text.delta` per chunk (app-server's `item/agentMessage/delta`), then `output_item.done`.
    */
   | { type: "message"; text: string; deltas?: string[] }
+  /** A structured-output answer: an assistant message whose text is `JSON.stringify(value)`. */
+  | { type: "json"; value: unknown }
   /** Reasoning summary → `reasoning` (an empty text yields no item). */
   | { type: "reasoning"; text: string }
   /** `function_call` `exec_command` → `command_execution`; the command really runs in codex's sandbox. */
@@ -98,6 +100,8 @@ export function renderItem(item: OutputItem, ids: IdSource): Record<string, unkn
         role: "assistant",
         content: [{ type: "output_text", text: item.text, annotations: [] }],
       };
+    case "json":
+      return renderItem({ type: "message", text: JSON.stringify(item.value) ?? "null" }, ids);
     case "reasoning":
       return {
         type: "reasoning",

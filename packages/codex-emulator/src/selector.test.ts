@@ -10,6 +10,10 @@ const requestWith = (prompt: string): RecordedRequest => ({
   headers: {},
   body: undefined,
   toolOutputs: 0,
+  input: [],
+  textFormat: undefined,
+  inputImages: [],
+  transcript: [],
   prompt,
 });
 

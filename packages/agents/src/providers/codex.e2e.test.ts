@@ -160,6 +160,12 @@ afterAll(async () => {
   await Promise.all([emulator?.close(), websocket404?.close()]);
 });
 
+/** `pnpm compat` points this tier at another published binary; read only here, in the test harness. */
+const CODEX_PATH_OVERRIDE = process.env.ALPHRED_CODEX_PATH?.trim() || undefined;
+const harnessBootstrap: CodexBootstrapper | undefined = CODEX_PATH_OVERRIDE
+  ? async (env) => ({ ...(await bootstrapCodex(env)), codexPath: CODEX_PATH_OVERRIDE })
+  : undefined;
+
 interface CaseOptions {
   /** `default`: OPENAI_BASE_URL exactly as a user sets it; `custom`: a custom provider with retries off. */
   mode?: "default" | "custom";
@@ -205,7 +211,9 @@ async function runCase(name: string, options: CaseOptions = {}): Promise<CaseRes
         : {};
     await options.prepare?.(run);
     const provider = new CodexProvider({
-      ...(options.bootstrap ? { bootstrap: options.bootstrap } : {}),
+      ...((options.bootstrap ?? harnessBootstrap)
+        ? { bootstrap: options.bootstrap ?? harnessBootstrap }
+        : {}),
       env: { ...run.env, ...options.env?.(run) },
       config: { ...(custom as CodexConfigObject), ...options.config },
     });
@@ -652,7 +660,8 @@ function abortAfter(ms: number): AbortSignal {
 
 /** Stores an API-key login in the run's CODEX_HOME with the bundled binary (`codex login --with-api-key`). */
 function codexLogin(run: HermeticRun, key: string): Promise<void> {
-  const binary = resolveCodexBinary(realCodexIo, process.platform, process.arch).executablePath;
+  const binary =
+    CODEX_PATH_OVERRIDE ?? resolveCodexBinary(realCodexIo, process.platform, process.arch).executablePath;
   return new Promise((resolve, reject) => {
     const child = spawn(binary, ["login", "--with-api-key"], {
       env: { PATH: run.env.PATH ?? "", HOME: run.env.HOME ?? "", CODEX_HOME: run.codexHome },

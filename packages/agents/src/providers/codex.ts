@@ -10,15 +10,23 @@ import {
 } from "./codexBootstrap.js";
 import { classifyCodexFailure } from "./codexClassify.js";
 import { CodexProviderError } from "./codexError.js";
-import { type CodexClientFactory, createSdkClient, readAuthJson, realCodexIo } from "./codexIo.js";
+import {
+  type CodexClientFactory,
+  createSdkClient,
+  probeReadableFile,
+  readAuthJson,
+  readThreadRollout,
+  realCodexIo,
+} from "./codexIo.js";
 import { createMapperState, type MapperContext, mapThreadEvent } from "./codexMapper.js";
 import {
+  type CodexConfigObject,
   type CodexProviderSettings,
+  type PreparedRun,
   type ProviderRunOptions,
   parseProviderOptions,
   parseRunInput,
   type ResolvedProviderSettings,
-  type ResolvedRunOptions,
 } from "./codexOptions.js";
 import { createSecretRedactor, type SecretRedactor } from "./codexRedaction.js";
 import {
@@ -26,7 +34,9 @@ import {
   shellEnvironmentExclusions,
   withShellEnvironmentExclusions,
 } from "./codexSecrets.js";
+import { toMcpRunConfig } from "./codexSessionSettings.js";
 import { type StopReason, settle } from "./codexSettle.js";
+import { threadUsageFromRollout } from "./codexThreadUsage.js";
 
 /** How long codex may take to exit after it reported a fatal error before the provider kills it (ms). */
 export const FATAL_EXIT_GRACE_MS = 2000;
@@ -43,6 +53,10 @@ export interface CodexProviderOptions extends CodexProviderSettings {
   isDirectory?: (path: string) => boolean;
   /** Clock in ms; defaults to `Date.now`. */
   now?: () => number;
+  /** Why a path cannot be read as a file (`undefined` when it can); checks `images`. Defaults to a file probe. */
+  probeFile?: (path: string) => string | undefined;
+  /** The text of a thread's rollout file in `CODEX_HOME`, `undefined` when unknown; defaults to a file search. */
+  readThreadRollout?: (codexHome: string, threadId: string) => Promise<string | undefined>;
 }
 
 /**
@@ -163,6 +177,8 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
   readonly #createClient: CodexClientFactory;
   readonly #isDirectory: (path: string) => boolean;
   readonly #now: () => number;
+  readonly #probeFile: (path: string) => string | undefined;
+  readonly #readThreadRollout: (codexHome: string, threadId: string) => Promise<string | undefined>;
   /** The app-servers of this provider (`transport: "app-server"`); none run until the first turn. */
   readonly #pool: AppServerPool;
 
@@ -184,6 +200,8 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     this.#isDirectory =
       (seams.isDirectory as ((path: string) => boolean) | undefined) ?? realCodexIo.isDirectory;
     this.#now = (seams.now as (() => number) | undefined) ?? Date.now;
+    this.#probeFile = seams.probeFile ?? probeReadableFile;
+    this.#readThreadRollout = seams.readThreadRollout ?? readThreadRollout;
   }
 
   /**
@@ -196,7 +214,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
       controller: new AbortController(),
       redactor: createSecretRedactor(collectSecrets({ env: this.#env, config: this.#settings.config })),
     };
-    let prepared: ReturnType<typeof parseRunInput>;
+    let prepared: PreparedRun;
     try {
       prepared = parseRunInput(prompt, options);
       const { workingDirectory, signal } = prepared.options;
@@ -207,6 +225,16 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
           details: { path: ["workingDirectory"] },
         });
       }
+      prepared.options.images?.forEach((image, index) => {
+        const problem = this.#probeFile(image);
+        if (problem !== undefined) {
+          throw new CodexProviderError({
+            code: "CODEX_INVALID_OPTIONS",
+            message: `Invalid run options: images.${index}: ${image} ${problem}`,
+            details: { path: ["images", String(index)], problem },
+          });
+        }
+      });
       if (signal?.aborted) {
         throw new CodexProviderError({
           code: "CODEX_ABORTED",
@@ -219,7 +247,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     } catch (error) {
       return new CodexRunHandle(error as CodexProviderError, control);
     }
-    return new CodexRunHandle(this.#execute(prepared.input, prepared.options, control, startedAt), control);
+    return new CodexRunHandle(this.#execute(prepared, control, startedAt), control);
   }
 
   /**
@@ -236,11 +264,11 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
   }
 
   async *#execute(
-    input: { type: "text"; text: string }[],
-    runOptions: ResolvedRunOptions,
+    prepared: PreparedRun,
     control: RunControl,
     startedAt: number,
   ): AsyncGenerator<ProviderEvent, void, undefined> {
+    const { input, options: runOptions } = prepared;
     let boot: CodexBootstrap;
     try {
       boot = await this.#bootstrap(this.#env);
@@ -248,34 +276,56 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
       // An injected bootstrap may throw anything; what leaves the run is always typed.
       throw classifyCodexFailure({ error });
     }
-    const userConfig = this.#settings.config ?? {};
+    const resumeThreadId = runOptions.resumeThreadId;
+    const rollout =
+      resumeThreadId === undefined
+        ? undefined
+        : await this.#readThreadRollout(boot.codexHome, resumeThreadId);
+    if (resumeThreadId !== undefined && rollout === undefined) {
+      throw new CodexProviderError({
+        code: "CODEX_INVALID_OPTIONS",
+        message: `Invalid run options: resumeThreadId: no thread ${resumeThreadId} in ${boot.codexHome}/sessions; resume needs the CODEX_HOME the thread ran with`,
+        details: { path: ["resumeThreadId"], codexHome: boot.codexHome },
+      });
+    }
+    // MCP servers of this run: config on argv, their secrets only in the child's env.
+    const mcp = toMcpRunConfig(runOptions.mcpServers ?? {}, boot.childEnv);
+    const userConfig = mergeMcpConfig(this.#settings.config ?? {}, mcp.config);
     const authJson = boot.authMode === "cli_login" ? await readAuthJson(boot.codexHome) : undefined;
-    control.redactor = createSecretRedactor(
-      collectSecrets({ env: this.#env, config: userConfig, apiKey: boot.apiKey, authJson }),
-    );
+    control.redactor = createSecretRedactor([
+      ...collectSecrets({ env: this.#env, config: userConfig, apiKey: boot.apiKey, authJson }),
+      ...mcp.secrets,
+    ]);
     // Keys stay out of the agent's shell unless the caller opted in (see the runbook's threat model).
     const shellConfig = this.#settings.inheritSecretsInShell
       ? userConfig
-      : withShellEnvironmentExclusions(userConfig, shellEnvironmentExclusions({ config: userConfig }));
+      : withShellEnvironmentExclusions(userConfig, [
+          ...shellEnvironmentExclusions({ config: userConfig }),
+          ...Object.keys(mcp.env),
+        ]);
     const config = runOptions.systemPrompt
       ? { ...shellConfig, developer_instructions: runOptions.systemPrompt }
       : shellConfig;
     const clientOptions: CodexOptions = {
       codexPathOverride: boot.codexPath,
-      env: boot.childEnv,
+      env: Object.keys(mcp.env).length > 0 ? { ...boot.childEnv, ...mcp.env } : boot.childEnv,
       ...(boot.apiKey ? { apiKey: boot.apiKey } : {}),
       ...(boot.baseUrl ? { baseUrl: boot.baseUrl } : {}),
       ...(config && Object.keys(config).length > 0 ? { config } : {}),
     };
+    const settings = this.#settings;
     const threadOptions: ThreadOptions = {
-      model: boot.model,
+      model: settings.model ?? boot.model,
       workingDirectory: runOptions.workingDirectory,
-      sandboxMode: this.#settings.sandboxMode,
-      approvalPolicy: this.#settings.approvalPolicy,
-      skipGitRepoCheck: this.#settings.skipGitRepoCheck,
-      ...(this.#settings.modelReasoningEffort
-        ? { modelReasoningEffort: this.#settings.modelReasoningEffort }
+      sandboxMode: settings.sandboxMode,
+      approvalPolicy: settings.approvalPolicy,
+      skipGitRepoCheck: settings.skipGitRepoCheck,
+      ...(settings.modelReasoningEffort ? { modelReasoningEffort: settings.modelReasoningEffort } : {}),
+      ...(settings.networkAccessEnabled !== undefined
+        ? { networkAccessEnabled: settings.networkAccessEnabled }
         : {}),
+      ...(settings.webSearchMode ? { webSearchMode: settings.webSearchMode } : {}),
+      ...(settings.additionalDirectories ? { additionalDirectories: settings.additionalDirectories } : {}),
     };
     const context: MapperContext = {
       now: this.#now,
@@ -284,6 +334,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
       ...(this.#settings.maxToolOutputChars !== undefined
         ? { maxToolOutputChars: this.#settings.maxToolOutputChars }
         : {}),
+      ...(rollout === undefined ? {} : { threadUsageBefore: threadUsageFromRollout(rollout) }),
       ...(runOptions.partialMessages ? { partialMessages: true } : {}),
     };
 
@@ -311,13 +362,23 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
           }, idleTimeout);
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const state = createMapperState();
+    // A resumed run knows its thread before codex says so.
+    if (resumeThreadId !== undefined) state.threadId = resumeThreadId;
     let events: AsyncGenerator<unknown> | undefined;
     let streamError: unknown;
     let processStarted = false;
     try {
       if (control.stop === undefined) {
-        const thread = this.#createClient(clientOptions).startThread(threadOptions);
-        const turnOptions = { signal: control.controller.signal, redact: control.redactor.deep };
+        const client = this.#createClient(clientOptions);
+        const thread =
+          resumeThreadId === undefined
+            ? client.startThread(threadOptions)
+            : client.resumeThread(resumeThreadId, threadOptions);
+        const turnOptions = {
+          signal: control.controller.signal,
+          redact: control.redactor.deep,
+          ...(prepared.outputJsonSchema ? { outputSchema: prepared.outputJsonSchema } : {}),
+        };
         events = (await thread.runStreamed(input, turnOptions)).events;
       }
       // Read until the SDK's stream ends, i.e. codex exited: its exit code and stderr arrive only then. Not
@@ -353,8 +414,24 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
       await events?.return(undefined).catch(() => undefined);
     }
     if (control.stop?.kind === "consumer") return;
-    const outcome = settle({ state, streamError, stop: control.stop, processStarted, now: this.#now() });
+    const outcome = settle({
+      state,
+      streamError,
+      stop: control.stop,
+      processStarted,
+      now: this.#now(),
+      ...(runOptions.outputSchema === undefined ? {} : { outputSchema: runOptions.outputSchema }),
+    });
     if (CodexProviderError.isInstance(outcome)) throw outcome;
     yield outcome;
   }
+}
+
+/** The user's `config` with this run's MCP servers added under `mcp_servers` (a run's server wins by name). */
+function mergeMcpConfig(config: CodexConfigObject, mcp: CodexConfigObject): CodexConfigObject {
+  const servers = mcp.mcp_servers;
+  if (servers === undefined) return config;
+  const existing = config.mcp_servers;
+  const base = typeof existing === "object" && existing !== null && !Array.isArray(existing) ? existing : {};
+  return { ...config, mcp_servers: { ...base, ...(servers as CodexConfigObject) } };
 }

@@ -151,6 +151,14 @@ describe("classifyCodexFailure: every fatal message the real codex binary emits 
     ["Missing environment variable: `CODEX_API_KEY`.", auth(undefined, "missing_env_key")],
     ["Connection failed: error sending request", transport()],
     ["Failed to parse item: {not json", config("CODEX_INVALID_EVENT", "invalid_json")],
+    [
+      "Error: thread/resume: thread/resume failed: no rollout found for thread id 019a-ff (code -32600)",
+      config("CODEX_INVALID_OPTIONS", "thread_not_found"),
+    ],
+    [
+      "thread 01a2134b-5a40-7f03-b7b6-88d838d9cc0b already has an active writer",
+      config("CODEX_INVALID_OPTIONS", "thread_in_use"),
+    ],
   ])("%s", (message, expected) => {
     expectShape(classifyCodexFailure({ message }), expected);
   });
@@ -477,6 +485,7 @@ describe("CodexProviderError", () => {
       ["CODEX_INVALID_OPTIONS", "config", false],
       ["CODEX_INVALID_EVENT", "config", false],
       ["CODEX_MISSING_RESULT", "config", false],
+      ["CODEX_INVALID_OUTPUT", "config", false],
       ["CODEX_TIMEOUT", "timeout", true],
       ["CODEX_ABORTED", "aborted", false],
       ["CODEX_RATE_LIMITED", "rate_limit", true],

@@ -71,6 +71,10 @@ const SPECIFIC_RULES: readonly Rule[] = [
   ],
   ["CODEX_INTERNAL_ERROR", /incomplete response returned, reason: (\w+)/i],
   ["CODEX_INVALID_OPTIONS", /input exceeds the maximum length/i, "input_too_large"],
+  // `resumeThreadId` naming a thread codex cannot load (the provider checks the rollout store first).
+  ["CODEX_INVALID_OPTIONS", /thread\/resume failed|no rollout found for thread/i, "thread_not_found"],
+  // app-server: another process (another provider's pool) has the thread loaded; one writer per thread.
+  ["CODEX_INVALID_OPTIONS", /already has an active writer/i, "thread_in_use"],
   ["CODEX_TIMEOUT", /idle timeout/i, "idle_timeout"],
   ["CODEX_TRANSPORT_ERROR", /waiting for network/i, "network_unreachable"],
   ["CODEX_INVALID_EVENT", /^failed to parse item:/i, "invalid_json"],
@@ -333,6 +337,10 @@ function describe({ code, details, upstream }: Decision): string {
         ? `Codex binary missing or not executable (${failureCode}${typeof path === "string" ? ` at ${path}` : ""}); reinstall dependencies (@openai/codex).`
         : `Invalid Codex configuration: ${reason}. Check the \`config\` overrides, OPENAI_BASE_URL and CODEX_HOME.`;
     case "CODEX_INVALID_OPTIONS":
+      if (failureCode === "thread_not_found")
+        return `Codex cannot resume the thread (option \`resumeThreadId\`): ${reason}. Use a thread id from this CODEX_HOME.`;
+      if (failureCode === "thread_in_use")
+        return `Codex cannot resume the thread (option \`resumeThreadId\`): ${reason}. Another codex app-server holds it: resume on the CodexProvider that ran it, or close() that provider first.`;
       return `Invalid Codex run options: ${reason}.`;
     case "CODEX_INVALID_EVENT":
       return `Codex emitted an event the SDK could not parse: ${reason}. Report it as an SDK/CLI contract mismatch.`;

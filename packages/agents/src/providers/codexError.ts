@@ -1,10 +1,14 @@
-/** Every code a `CodexProviderError` can carry (runbook "Error Taxonomy", plus the `CODEX_ABORTED` extension). */
+/**
+ * Every code a `CodexProviderError` can carry (runbook "Error Taxonomy", plus the `CODEX_ABORTED` and
+ * `CODEX_INVALID_OUTPUT` extensions).
+ */
 export const CODEX_ERROR_CODES = [
   "CODEX_AUTH_ERROR",
   "CODEX_INVALID_CONFIG",
   "CODEX_INVALID_OPTIONS",
   "CODEX_INVALID_EVENT",
   "CODEX_MISSING_RESULT",
+  "CODEX_INVALID_OUTPUT",
   "CODEX_TIMEOUT",
   "CODEX_ABORTED",
   "CODEX_RATE_LIMITED",
@@ -32,6 +36,8 @@ export const CODEX_ERROR_CLASSIFICATION: Readonly<Record<CodexErrorCode, CodexEr
   CODEX_INVALID_OPTIONS: "config",
   CODEX_INVALID_EVENT: "config",
   CODEX_MISSING_RESULT: "config",
+  // The answer broke the run's `outputSchema` contract, like a malformed event breaks the stream's.
+  CODEX_INVALID_OUTPUT: "config",
   CODEX_TIMEOUT: "timeout",
   CODEX_ABORTED: "aborted",
   CODEX_RATE_LIMITED: "rate_limit",

@@ -1,10 +1,17 @@
 import { spawn } from "node:child_process";
-import { statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { Codex } from "@openai/codex-sdk";
+import { fileURLToPath } from "node:url";
+import {
+  Codex,
+  type CodexOptions,
+  type Input,
+  type ThreadOptions,
+  type TurnOptions,
+} from "@openai/codex-sdk";
 import type { CodexConfigObject } from "./codexOptions.js";
 
 /**
@@ -56,6 +63,12 @@ export interface CodexThreadOptions {
   skipGitRepoCheck?: boolean;
   /** Reasoning effort passed to the model. */
   modelReasoningEffort?: "minimal" | "low" | "medium" | "high" | "xhigh" | "max" | "ultra" | "persistent";
+  /** Whether the agent's sandboxed commands may use the network (`workspace-write` only). */
+  networkAccessEnabled?: boolean;
+  /** Whether and how the agent may search the web. */
+  webSearchMode?: "disabled" | "cached" | "live";
+  /** Directories the agent may write besides `workingDirectory`. */
+  additionalDirectories?: string[];
 }
 
 /** The turn input: text (and image) parts, in order (the SDK's `Input`). */
@@ -65,6 +78,8 @@ export type CodexTurnInput =
 
 /** Per-turn options the provider sets (a slice of the SDK's `TurnOptions`). */
 export interface CodexTurnOptions {
+  /** JSON schema the agent's final message must follow (strict-mode compatible). */
+  outputSchema?: unknown;
   /** Aborting it kills the codex process. */
   signal?: AbortSignal;
   /**
@@ -90,7 +105,20 @@ export interface CodexThreadLike {
 export interface CodexClientLike {
   /** Starts a new thread. */
   startThread(options?: CodexThreadOptions): CodexThreadLike;
+  /** Continues a thread stored in `CODEX_HOME` (`codex exec resume <id>`). */
+  resumeThread(id: string, options?: CodexThreadOptions): CodexThreadLike;
 }
+
+// Each seam type must equal the SDK's type restricted to the same fields, both ways: an SDK bump that renames a
+// field, or adds or drops an enum value, fails to compile here (the declarations themselves stay SDK-free).
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Slice<Ours, Sdk> = keyof Ours extends keyof Sdk ? Exact<Ours, Pick<Sdk, keyof Ours & keyof Sdk>> : false;
+const agrees = <T extends true>(proof: T) => proof;
+agrees<Slice<CodexClientOptions, CodexOptions>>(true);
+agrees<Slice<CodexThreadOptions, ThreadOptions>>(true);
+// `redact` is ours (the app-server client's side channel); the SDK client ignores it.
+agrees<Slice<Omit<CodexTurnOptions, "redact">, TurnOptions>>(true);
+agrees<Exact<CodexTurnInput, Input>>(true);
 
 /** Creates an SDK client; the seam tests replace with a typed fake. */
 export type CodexClientFactory = (options: CodexClientOptions) => CodexClientLike;
@@ -153,6 +181,54 @@ export const realCodexIo: CodexIo = {
 
 /** Creates the real SDK client (which spawns `codex exec --experimental-json` per turn). */
 export const createSdkClient: CodexClientFactory = (options) => new Codex(options);
+
+/**
+ * Why `filePath` cannot be read as a file (`"does not exist"`, `"is not a file"`, `"is not readable (EACCES)"`), or
+ * `undefined` when it can: opens it and reads one byte, so permissions are checked as this process has them.
+ */
+export function probeReadableFile(filePath: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(filePath, "r");
+    if (!fstatSync(fd).isFile()) return "is not a file";
+    readSync(fd, Buffer.alloc(1), 0, 1, 0);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return "does not exist";
+    if (code === "EISDIR") return "is not a file";
+    return `is not readable (${code ?? "unknown error"})`;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * The text of a thread's rollout file, `$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<time>-<threadId>.jsonl` (where
+ * codex stores a thread it can resume), or `undefined` when no such file exists.
+ */
+export async function readThreadRollout(codexHome: string, threadId: string): Promise<string | undefined> {
+  const suffix = `-${threadId}.jsonl`;
+  const list = async (dir: string): Promise<string[]> => {
+    try {
+      return (await readdir(dir)).sort().reverse();
+    } catch {
+      return [];
+    }
+  };
+  const root = path.join(codexHome, "sessions");
+  // Newest day first: a thread resumed today was most likely written recently.
+  for (const year of await list(root)) {
+    for (const month of await list(path.join(root, year))) {
+      for (const day of await list(path.join(root, year, month))) {
+        const dir = path.join(root, year, month, day);
+        const file = (await list(dir)).find((name) => name.startsWith("rollout-") && name.endsWith(suffix));
+        if (file !== undefined) return readFile(path.join(dir, file), "utf8");
+      }
+    }
+  }
+  return undefined;
+}
 
 /** The parsed `CODEX_HOME/auth.json` (stored `codex login` credentials); `undefined` if absent or not JSON. */
 export async function readAuthJson(codexHome: string): Promise<unknown> {
@@ -303,4 +379,65 @@ export function readCodexVersion(codexPath: string, env: Record<string, string>)
       else reject(new Error(`codex --version exited with ${exitCode ?? signal}`));
     });
   });
+}
+
+// --- Diagnostics (`diagnoseCodex`): running codex subcommands and reading installed versions. ---
+
+/** What a codex subcommand printed and how it exited. */
+export type CodexCommandOutput = LoginStatusOutput;
+
+const COMMAND_TIMEOUT_MS = 15_000;
+const OUTPUT_CAP_BYTES = 8 * 1024 * 1024;
+
+/** Runs `<codex> ...args` with `env` (and `stdin` when given), without a shell; rejects only when it cannot start. */
+export function runCodexCommand(
+  codexPath: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  stdin?: string,
+): Promise<CodexCommandOutput> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(codexPath, args, {
+      env,
+      stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      timeout: COMMAND_TIMEOUT_MS,
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let size = 0;
+    const keep = (into: Buffer[]) => (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= OUTPUT_CAP_BYTES) into.push(chunk);
+    };
+    child.stdout?.on("data", keep(stdout));
+    child.stderr?.on("data", keep(stderr));
+    child.once("error", reject);
+    child.once("close", (exitCode, signal) =>
+      resolve({
+        exitCode,
+        signal,
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+      }),
+    );
+    if (stdin !== undefined) child.stdin?.end(stdin);
+  });
+}
+
+/** Version of an installed package whose `exports` may hide `package.json`; `undefined` when not found. */
+export function readPackageVersion(name: string): string | undefined {
+  try {
+    let dir = path.dirname(fileURLToPath(import.meta.resolve(name)));
+    for (let depth = 0; depth < 6; depth++) {
+      const file = path.join(dir, "package.json");
+      if (statKind(file) === "file") {
+        const manifest = JSON.parse(readFileSync(file, "utf8")) as { name?: unknown; version?: unknown };
+        if (manifest.name === name && typeof manifest.version === "string") return manifest.version;
+      }
+      dir = path.dirname(dir);
+    }
+  } catch {
+    // Not installed or not resolvable from here.
+  }
+  return undefined;
 }

@@ -8,6 +8,7 @@ import type {
   UsageMetadata,
 } from "../provider.js";
 import { CodexProviderError } from "./codexError.js";
+import { turnUsage } from "./codexThreadUsage.js";
 import { parseThreadEvent, type WireThreadItem } from "./codexWire.js";
 
 /** Bytes of `aggregated_output` at which codex 0.163 stops collecting a command's output (1 MiB). */
@@ -82,6 +83,8 @@ export interface MapperContext {
   failFastReconnects: boolean;
   /** Cap on the characters of a tool's output an event carries (head and tail kept); none when undefined. */
   maxToolOutputChars?: number;
+  /** The thread's token total before this turn (resumed thread); `turn.completed.usage` counts from it. */
+  threadUsageBefore?: UsageMetadata;
   /** Emit the new text of `agent_message` updates as partial `assistant` events. */
   partialMessages?: boolean;
 }
@@ -386,12 +389,19 @@ export function mapThreadEvent(
       }
       return NOTHING;
     case "turn.completed": {
-      const usage = toUsage(event.usage);
+      // codex reports the thread's running total; this turn's tokens are what it added.
+      const threadUsage = toUsage(event.usage);
+      const usage = turnUsage(threadUsage, context.threadUsageBefore);
       state.pendingResult = {
         type: "result",
         content: state.lastAgentMessage,
         timestamp,
-        metadata: { threadId: state.threadId, usage, durationMs: Math.max(0, timestamp - context.startedAt) },
+        metadata: {
+          threadId: state.threadId,
+          usage,
+          threadUsage,
+          durationMs: Math.max(0, timestamp - context.startedAt),
+        },
       };
       const summary = `tokens: ${usage.inputTokens} in (${usage.cachedInputTokens} cached), ${usage.outputTokens} out (${usage.reasoningOutputTokens} reasoning)`;
       return [{ type: "usage", content: summary, timestamp, metadata: usage }];

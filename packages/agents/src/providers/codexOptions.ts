@@ -1,10 +1,18 @@
 import path from "node:path";
-import type { ApprovalMode, ModelReasoningEffort, SandboxMode } from "@openai/codex-sdk";
 import { z } from "zod";
 import type { CodexApprovalHandler } from "./appServer/approvals.js";
 import type { CodexBootstrapper } from "./codexBootstrap.js";
 import { type CodexErrorCode, CodexProviderError } from "./codexError.js";
-import type { CodexClientFactory } from "./codexIo.js";
+import type { CodexClientFactory, CodexTurnInput } from "./codexIo.js";
+import { type JsonSchema, type OutputSchema, toStrictJsonSchema } from "./codexOutputSchema.js";
+import {
+  APPROVAL_POLICIES,
+  EXEC_APPROVAL_POLICIES,
+  mcpServersSchema,
+  REASONING_EFFORTS,
+  SANDBOX_MODES,
+  WEB_SEARCH_MODES,
+} from "./codexSessionSettings.js";
 
 /** Largest timeout `setTimeout` accepts: 2^31 - 1 ms. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
@@ -28,6 +36,17 @@ export const MAX_CONFIG_DEPTH = 32;
 export function configArgBytes(key: string, value: unknown): number {
   return Buffer.byteLength(`${key}=${JSON.stringify(value)}`, "utf8");
 }
+
+/** What a thread id may contain (codex uses UUIDs); also keeps it safe as part of a file name. */
+const THREAD_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Most images one turn accepts. */
+export const MAX_IMAGES = 32;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" &&
+  value !== null &&
+  (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null);
 
 const milliseconds = (name: string) =>
   z
@@ -67,6 +86,31 @@ export const providerRunOptionsSchema = z.strictObject({
   idleTimeout: milliseconds("idleTimeout").optional(),
   /** Cancels the run from outside the loop; fails with `CODEX_ABORTED` (not retryable). */
   signal: z.instanceof(AbortSignal, { error: "signal must be an AbortSignal" }).optional(),
+  /** Continues this thread (same `CODEX_HOME`) instead of starting a new one. */
+  resumeThreadId: z
+    .string({ error: "resumeThreadId must be a thread id string" })
+    .regex(THREAD_ID, "resumeThreadId must be a thread id ([A-Za-z0-9_-], as codex reports it)")
+    .optional(),
+  /** Asks for a typed answer: a zod schema or a strict JSON schema; the value lands in `structuredOutput`. */
+  outputSchema: z
+    .custom<OutputSchema>(
+      (value) => value instanceof z.ZodType || isPlainObject(value),
+      "outputSchema must be a zod schema or a JSON schema object",
+    )
+    .optional(),
+  /** Local image files attached to the turn (`local_image`); resolved to absolute paths. */
+  images: z
+    .array(
+      z
+        .string({ error: "images entries must be file paths" })
+        .refine((value) => value.trim().length > 0, "images entries must be non-empty file paths")
+        .transform((value) => path.resolve(value)),
+      { error: "images must be an array of file paths" },
+    )
+    .max(MAX_IMAGES, `images accepts at most ${MAX_IMAGES} files`)
+    .optional(),
+  /** MCP servers for this run only (stdio or streamable HTTP); tokens are handled as secrets. */
+  mcpServers: mcpServersSchema.optional(),
   /** Also emit `assistant` events with `metadata.partial: true` carrying each new piece of text (app-server only). */
   partialMessages: z.boolean({ error: "partialMessages must be a boolean" }).optional(),
 });
@@ -99,69 +143,71 @@ const codexConfigValueSchema: z.ZodType<CodexConfigValue, CodexConfigValue> = z.
   ]),
 );
 
-const sandboxModes = [
-  "read-only",
-  "workspace-write",
-  "danger-full-access",
-] as const satisfies readonly SandboxMode[];
-const approvalModes = [
-  "never",
-  "on-request",
-  "on-failure",
-  "untrusted",
-] as const satisfies readonly ApprovalMode[];
-const reasoningEfforts = [
-  "minimal",
-  "low",
-  "medium",
-  "high",
-  "xhigh",
-  "max",
-  "ultra",
-  "persistent",
-] as const satisfies readonly ModelReasoningEffort[];
-// Fails to compile when the SDK adds a value the list above lacks.
-type Exhaustive<List extends readonly string[], Union extends string> = [
-  Exclude<Union, List[number]>,
-] extends [never]
-  ? true
-  : never;
-const _enumsMatchSdk: [
-  Exhaustive<typeof sandboxModes, SandboxMode>,
-  Exhaustive<typeof approvalModes, ApprovalMode>,
-  Exhaustive<typeof reasoningEfforts, ModelReasoningEffort>,
-] = [true, true, true];
-void _enumsMatchSdk;
+const quoted = (values: readonly string[]) => values.map((value) => `"${value}"`).join(", ");
+const oneOf = <T extends readonly [string, ...string[]]>(name: string, values: T) =>
+  z.enum(values, { error: `${name} must be one of ${quoted(values)}` });
 
 /** Schema of the settings a `CodexProvider` is constructed with; unknown keys are rejected. */
-export const codexProviderSettingsSchema = z.strictObject({
-  /** Codex CLI `--config` overrides (MCP servers, model providers, sandbox...). */
-  config: codexConfigSchema.optional(),
-  /** Sandbox of the agent's commands; `workspace-write` lets it edit the working directory. */
-  sandboxMode: z.enum(sandboxModes).default("workspace-write"),
-  /** When the agent asks for approval; unattended runs cannot answer, so `never` is the default. */
-  approvalPolicy: z.enum(approvalModes).default("never"),
-  /** Run outside a git repository without Codex's trust check (the caller chose the directory). */
-  skipGitRepoCheck: z.boolean().default(true),
-  /** Reasoning effort passed to the model, when set. */
-  modelReasoningEffort: z.enum(reasoningEfforts).optional(),
-  /** End a run at the first retry notice that cannot succeed (4xx other than 408/409/425/429, no network). */
-  failFastReconnects: z.boolean().default(true),
-  /** Cap on the characters of tool output one event carries (head and tail kept, with a marker). */
-  maxToolOutputChars: z.number().int().min(64).max(MAX_TIMEOUT_MS).optional(),
-  /** `exec`: one `codex exec` per turn through the SDK (default). `app-server`: turns on a warm `codex app-server`. */
-  transport: z.enum(["exec", "app-server"]).default("exec"),
-  /** Answers approval requests (app-server only); throwing or missing `approvalTimeoutMs` means `decline`. */
-  onApproval: z
-    .custom<CodexApprovalHandler>((value) => typeof value === "function", "onApproval must be a function")
-    .optional(),
-  /** Time `onApproval` has to answer before the request is declined (ms; default 60000). */
-  approvalTimeoutMs: milliseconds("approvalTimeoutMs").optional(),
-  /** Stop the app-server after this long without a turn in flight (ms; default 300000). */
-  appServerIdleMs: milliseconds("appServerIdleMs").optional(),
-  /** Let the agent's shell see the API key variables (off: they are excluded via `shell_environment_policy`). */
-  inheritSecretsInShell: z.boolean().default(false),
-});
+export const codexProviderSettingsSchema = z
+  .strictObject({
+    /** Codex CLI `--config` overrides (MCP servers, model providers, sandbox...). */
+    config: codexConfigSchema.optional(),
+    /** Sandbox of the agent's commands; `workspace-write` lets it edit the working directory. */
+    sandboxMode: oneOf("sandboxMode", SANDBOX_MODES).default("workspace-write"),
+    /** When the agent asks for approval (`untrusted` only on `app-server`: exec refuses it); `never` by default. */
+    approvalPolicy: oneOf("approvalPolicy", APPROVAL_POLICIES).default("never"),
+    /** Run outside a git repository without Codex's trust check (the caller chose the directory). */
+    skipGitRepoCheck: z.boolean().default(true),
+    /** Reasoning effort passed to the model, when set. */
+    modelReasoningEffort: oneOf("modelReasoningEffort", REASONING_EFFORTS).optional(),
+    /** Model slug; wins over `CODEX_MODEL`. */
+    model: z
+      .string({ error: "model must be a non-empty string" })
+      .trim()
+      .min(1, "model must be a non-empty string")
+      .optional(),
+    /** Let the agent's commands reach the network in `workspace-write` (codex default: off). */
+    networkAccessEnabled: z.boolean({ error: "networkAccessEnabled must be a boolean" }).optional(),
+    /** Web search: `disabled`, `cached` or `live` (codex default when unset). */
+    webSearchMode: oneOf("webSearchMode", WEB_SEARCH_MODES).optional(),
+    /** Directories besides the working directory the agent may write (absolute after validation). */
+    additionalDirectories: z
+      .array(
+        z
+          .string({ error: "additionalDirectories entries must be paths" })
+          .refine((value) => value.trim().length > 0, "additionalDirectories entries must be non-empty paths")
+          .transform((value) => path.resolve(value)),
+        { error: "additionalDirectories must be an array of paths" },
+      )
+      .optional(),
+    /** End a run at the first retry notice that cannot succeed (4xx other than 408/409/425/429, no network). */
+    failFastReconnects: z.boolean().default(true),
+    /** Cap on the characters of tool output one event carries (head and tail kept, with a marker). */
+    maxToolOutputChars: z.number().int().min(64).max(MAX_TIMEOUT_MS).optional(),
+    /** `exec`: one `codex exec` per turn through the SDK (default). `app-server`: turns on a warm `codex app-server`. */
+    transport: z.enum(["exec", "app-server"]).default("exec"),
+    /** Answers approval requests (app-server only); throwing or missing `approvalTimeoutMs` means `decline`. */
+    onApproval: z
+      .custom<CodexApprovalHandler>((value) => typeof value === "function", "onApproval must be a function")
+      .optional(),
+    /** Time `onApproval` has to answer before the request is declined (ms; default 60000). */
+    approvalTimeoutMs: milliseconds("approvalTimeoutMs").optional(),
+    /** Stop the app-server after this long without a turn in flight (ms; default 300000). */
+    appServerIdleMs: milliseconds("appServerIdleMs").optional(),
+    /** Let the agent's shell see the API key variables (off: they are excluded via `shell_environment_policy`). */
+    inheritSecretsInShell: z.boolean().default(false),
+  })
+  // What each transport of the pinned binary accepts: the SDK's `ApprovalMode` includes "untrusted", which
+  // `codex exec` refuses at run time since 0.150 while `codex app-server` asks `onApproval` under it.
+  .superRefine(({ transport, approvalPolicy }, ctx) => {
+    if (transport === "exec" && !(EXEC_APPROVAL_POLICIES as readonly string[]).includes(approvalPolicy)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["approvalPolicy"],
+        message: `approvalPolicy must be one of ${quoted(EXEC_APPROVAL_POLICIES)} with transport "exec" ("${approvalPolicy}" is refused by codex exec since 0.150; transport "app-server" accepts it)`,
+      });
+    }
+  });
 
 /** Settings of a `CodexProvider`, as callers pass them. */
 export type CodexProviderSettings = z.input<typeof codexProviderSettingsSchema>;
@@ -212,11 +258,6 @@ function parseWith<TSchema extends z.ZodType>(
 function typed(code: CodexErrorCode, message: string, details: Record<string, unknown>): CodexProviderError {
   return new CodexProviderError({ code, message, details });
 }
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" &&
-  value !== null &&
-  (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null);
 
 /** Rejects cyclic, too deep, or argv-overflowing `config` before zod walks it (zod would recurse forever). */
 function checkConfigShape(config: unknown): void {
@@ -274,13 +315,24 @@ export function parseProviderSettings(input: unknown): ResolvedProviderSettings 
   );
 }
 
-const SEAM_KEYS = ["env", "bootstrap", "createClient", "isDirectory", "now"] as const;
+const SEAM_KEYS = [
+  "env",
+  "bootstrap",
+  "createClient",
+  "isDirectory",
+  "now",
+  "probeFile",
+  "readThreadRollout",
+] as const;
 const seamsSchema = z.object({
   env: codexEnvSchema.optional(),
   bootstrap: fn<CodexBootstrapper>("bootstrap").optional(),
   createClient: fn<CodexClientFactory>("createClient").optional(),
   isDirectory: fn<(path: string) => boolean>("isDirectory").optional(),
   now: fn<() => number>("now").optional(),
+  probeFile: fn<(path: string) => string | undefined>("probeFile").optional(),
+  readThreadRollout:
+    fn<(codexHome: string, threadId: string) => Promise<string | undefined>>("readThreadRollout").optional(),
 });
 
 /**
@@ -332,14 +384,22 @@ export function buildTurnInput(
   return input;
 }
 
+/** A validated run: the turn input, the options, and the strict JSON schema sent for `outputSchema`. */
+export interface PreparedRun {
+  /** Context passages, the prompt, then one `local_image` per image. */
+  input: Exclude<CodexTurnInput, string>;
+  /** The validated options. */
+  options: ResolvedRunOptions;
+  /** `outputSchema` as the strict JSON schema codex sends (`text.format`), when given. */
+  outputJsonSchema?: JsonSchema;
+}
+
 /**
  * Validates a run's prompt and options together, before anything spawns: a non-empty prompt and a turn input
- * (context and prompt as the SDK joins them) of at most `MAX_INPUT_CHARS`. Throws `CODEX_INVALID_OPTIONS`.
+ * (context and prompt as the SDK joins them) of at most `MAX_INPUT_CHARS`; `outputSchema` converted to a strict
+ * JSON schema. Throws `CODEX_INVALID_OPTIONS`.
  */
-export function parseRunInput(
-  prompt: unknown,
-  options: unknown,
-): { input: { type: "text"; text: string }[]; options: ResolvedRunOptions } {
+export function parseRunInput(prompt: unknown, options: unknown): PreparedRun {
   if (typeof prompt !== "string" || prompt.trim().length === 0) {
     throw typed("CODEX_INVALID_OPTIONS", "Invalid prompt: run(prompt) needs a non-empty string", {
       path: ["prompt"],
@@ -356,5 +416,9 @@ export function parseRunInput(
       { path: ["prompt"], inputChars: length, maxInputChars: MAX_INPUT_CHARS },
     );
   }
-  return { input, options: resolved };
+  const turnInput: Exclude<CodexTurnInput, string> = input;
+  for (const image of resolved.images ?? []) turnInput.push({ type: "local_image", path: image });
+  return resolved.outputSchema === undefined
+    ? { input: turnInput, options: resolved }
+    : { input: turnInput, options: resolved, outputJsonSchema: toStrictJsonSchema(resolved.outputSchema) };
 }

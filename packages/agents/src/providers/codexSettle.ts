@@ -2,6 +2,7 @@ import type { ResultEvent } from "../provider.js";
 import { classifyCodexFailure } from "./codexClassify.js";
 import { CodexProviderError, type CodexTimeoutKind } from "./codexError.js";
 import type { MapperState } from "./codexMapper.js";
+import { type OutputSchema, parseStructuredOutput } from "./codexOutputSchema.js";
 
 /** Why the provider stopped codex itself, when it did. */
 export type StopReason =
@@ -28,15 +29,20 @@ export interface EndFacts {
   processStarted: boolean;
   /** Current time in ms, for the result's timestamp. */
   now: number;
+  /** The run's `outputSchema`: the result's final message must parse and validate against it. */
+  outputSchema?: OutputSchema;
 }
+
+/** How much of a rejected final message `CODEX_INVALID_OUTPUT` keeps in `details.output`. */
+const OUTPUT_CAP = 2000;
 
 /** The signal the provider's abort sends codex (Node's default kill signal). */
 const KILL_SIGNAL = "SIGTERM";
 
 /**
  * The one place a run's ending is decided: turns all facts into the terminal result or exactly one error.
- * Precedence: malformed event > caller abort > fatal stream message > deadline > thrown error > result >
- * missing result. When the provider killed codex, the error says so (`signal: "SIGTERM"`, `stderr: ""`: the SDK
+ * Precedence: malformed event > caller abort > fatal stream message > deadline > thrown error > result (with its
+ * `outputSchema` check) > missing result. When the provider killed codex, the error says so (`signal: "SIGTERM"`, `stderr: ""`: the SDK
  * keeps a killed child's stderr to itself).
  */
 export function settle(facts: EndFacts): ResultEvent | CodexProviderError {
@@ -62,7 +68,10 @@ export function settle(facts: EndFacts): ResultEvent | CodexProviderError {
     if (CodexProviderError.isInstance(streamError)) return streamError;
     return classifyCodexFailure({ error: streamError, ...exit });
   }
-  if (state.pendingResult !== undefined) return { ...state.pendingResult, timestamp: facts.now };
+  if (state.pendingResult !== undefined) {
+    const result: ResultEvent = { ...state.pendingResult, timestamp: facts.now };
+    return facts.outputSchema === undefined ? result : withStructuredOutput(result, facts.outputSchema);
+  }
   return new CodexProviderError({
     code: "CODEX_MISSING_RESULT",
     message: `Codex stream ended after ${state.index} events without a terminal result (turn.completed).`,
@@ -82,5 +91,31 @@ function withDetails(error: CodexProviderError, extra: Record<string, unknown>):
     retryable: error.retryable,
     details: { ...error.details, ...extra },
     ...(error.cause === undefined ? {} : { cause: error.cause }),
+  });
+}
+
+/** The result with its validated `structuredOutput`, or `CODEX_INVALID_OUTPUT` naming what did not match. */
+function withStructuredOutput(result: ResultEvent, schema: OutputSchema): ResultEvent | CodexProviderError {
+  const checked = parseStructuredOutput(result.content, schema);
+  if (checked.ok) {
+    const metadata = { ...(result.metadata as NonNullable<ResultEvent["metadata"]>) };
+    metadata.structuredOutput = checked.value;
+    return { ...result, metadata };
+  }
+  const first = checked.issues[0];
+  const where = first && first.path.length > 0 ? ` at ${first.path.join(".")}` : "";
+  return new CodexProviderError({
+    code: "CODEX_INVALID_OUTPUT",
+    message:
+      checked.reason === "not_json"
+        ? "Codex's final message is not JSON, so it cannot match option `outputSchema`."
+        : `Codex's final message does not match option \`outputSchema\`${where}: ${first?.message ?? "invalid value"}.`,
+    details: {
+      reason: checked.reason,
+      issues: checked.issues,
+      output: result.content.slice(0, OUTPUT_CAP),
+      threadId: result.metadata?.threadId ?? null,
+      ...(result.metadata ? { usage: result.metadata.usage } : {}),
+    },
   });
 }

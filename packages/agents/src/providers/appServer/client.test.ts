@@ -160,6 +160,24 @@ describe("AppServerPool + client (scripted app-server)", () => {
     });
   });
 
+  it.each([
+    ["no rollout found for thread id x", "CODEX_INVALID_OPTIONS", "thread_not_found"],
+    ["thread x already has an active writer", "CODEX_INVALID_OPTIONS", "thread_in_use"],
+    ["something else", "CODEX_INTERNAL_ERROR", "rpc_error"],
+  ])("a refused thread/resume (%s) is %s %s", async (text, code, failureCode) => {
+    const { spawn, server } = fakeServer((method, params, process) =>
+      method === "thread/resume"
+        ? { error: { code: -32600, message: text } }
+        : scripted([message("hi"), done])(method, params, process),
+    );
+    const pool = new AppServerPool({ spawn });
+    await expect(
+      client(pool).resumeThread("x", { workingDirectory: "/w" }).runStreamed("go"),
+    ).rejects.toMatchObject({ code, details: { failureCode } });
+    expect(server.requests.map((request) => request.method)).not.toContain("turn/start");
+    await pool.close();
+  });
+
   it("a spare thread that failed to start is dropped: the next run starts its own thread", async () => {
     let starts = 0;
     const { spawn, server } = fakeServer((method, params, process) => {
@@ -426,6 +444,26 @@ describe("thread config and input", () => {
       openai_base_url: "http://127.0.0.1:1/v1",
     });
     expect(JSON.stringify(appServerThreadConfig({ apiKey: "sk-secret" }, {}))).not.toContain("sk-secret");
+  });
+
+  it("maps the thread settings exec takes as flags to the same config keys, keeping the caller's", () => {
+    expect(
+      appServerThreadConfig(
+        { config: { sandbox_workspace_write: { writable_roots: ["/mine"], exclude_tmpdir_env_var: true } } },
+        { webSearchMode: "live", networkAccessEnabled: false, additionalDirectories: ["/data", "/cache"] },
+      ),
+    ).toEqual({
+      web_search: "live",
+      sandbox_workspace_write: {
+        writable_roots: ["/mine", "/data", "/cache"],
+        exclude_tmpdir_env_var: true,
+        network_access: false,
+      },
+    });
+    expect(appServerThreadConfig({}, { networkAccessEnabled: true })).toEqual({
+      sandbox_workspace_write: { network_access: true },
+    });
+    expect(appServerThreadConfig({}, { additionalDirectories: [] })).toEqual({});
   });
 
   it("turns the SDK input into app-server user input", () => {

@@ -15,7 +15,7 @@ import {
   toApprovalRequest,
 } from "./approvals.js";
 import { AppServerConnection, type AppServerSpawner, type ThreadRoute } from "./connection.js";
-import { CodexProviderError } from "./core.js";
+import { CodexProviderError, classifyCodexFailure } from "./core.js";
 import { createTurnTranslation, type TurnTranslation, translateNotification } from "./translate.js";
 import { parseResult, threadStartResultSchema, turnStartResultSchema } from "./wire.js";
 
@@ -229,6 +229,18 @@ export function appServerThreadConfig(
 ): Record<string, unknown> {
   const config: Record<string, unknown> = { ...(options.config ?? {}) };
   if (threadOptions.modelReasoningEffort) config.model_reasoning_effort = threadOptions.modelReasoningEffort;
+  // The thread settings `codex exec` takes as flags (the SDK's `--config` / `--add-dir`), as the same config keys.
+  if (threadOptions.webSearchMode) config.web_search = threadOptions.webSearchMode;
+  const { networkAccessEnabled, additionalDirectories } = threadOptions;
+  if (networkAccessEnabled !== undefined || additionalDirectories?.length) {
+    const workspace = { ...(config.sandbox_workspace_write as Record<string, unknown> | undefined) };
+    if (networkAccessEnabled !== undefined) workspace.network_access = networkAccessEnabled;
+    if (additionalDirectories?.length) {
+      const roots = Array.isArray(workspace.writable_roots) ? workspace.writable_roots : [];
+      workspace.writable_roots = [...roots, ...additionalDirectories];
+    }
+    config.sandbox_workspace_write = workspace;
+  }
   if (options.apiKey && config.model_provider === undefined) {
     // The built-in `openai` provider ignores key env vars on app-server; a custom provider with `env_key` reads
     // the key from the process env: nothing on argv, nothing written to CODEX_HOME.
@@ -320,7 +332,11 @@ class AppServerThread implements AppServerThreadLike {
       config: appServerThreadConfig(this.client.options, this.options),
     };
     if (this.#threadId !== undefined) {
-      const result = await connection.request("thread/resume", { threadId: this.#threadId, ...params });
+      const result = await connection
+        .request("thread/resume", { threadId: this.#threadId, ...params })
+        .catch((error: unknown) => {
+          throw resumeRefusal(error);
+        });
       this.#threadId = parseResult("thread/resume", threadStartResultSchema, result).thread.id;
       connection.loadedThreads.add(this.#threadId);
       return this.#threadId;
@@ -414,6 +430,17 @@ class AppServerThread implements AppServerThreadLike {
       release();
     }
   }
+}
+
+/**
+ * A refused `thread/resume` as the caller's mistake when codex says why (no such thread in this `CODEX_HOME`,
+ * another process holds it): the classifier's `thread_not_found` / `thread_in_use`, as on exec; else unchanged.
+ */
+function resumeRefusal(error: unknown): unknown {
+  if (!CodexProviderError.isInstance(error) || error.details.failureCode !== "rpc_error") return error;
+  const upstream = error.details.upstreamMessage;
+  const classified = classifyCodexFailure({ message: typeof upstream === "string" ? upstream : "", error });
+  return classified.code === "CODEX_INVALID_OPTIONS" ? classified : error;
 }
 
 /**

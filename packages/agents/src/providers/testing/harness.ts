@@ -10,7 +10,11 @@ import type { CodexClientFactory, CodexTurnStream } from "../codexIo.js";
 export interface Recorded {
   clientOptions?: CodexOptions;
   threadOptions?: ThreadOptions;
+  /** The thread id passed to `resumeThread`; undefined when the run started a new thread. */
+  resumedThreadId?: string;
   input?: Input;
+  /** The turn's `outputSchema` (the strict JSON schema the SDK hands codex). */
+  outputSchema?: unknown;
   signal?: AbortSignal;
   /** How many turns were started (0 means nothing was spawned). */
   started: number;
@@ -28,27 +32,33 @@ export type Script = (signal: AbortSignal) => AsyncGenerator<unknown>;
 export function fakeClient(script: Script, recorded: Recorded = record()): CodexClientFactory {
   return (clientOptions) => {
     recorded.clientOptions = clientOptions;
-    return {
-      startThread: (threadOptions) => {
-        recorded.threadOptions = threadOptions;
-        return {
-          runStreamed: async (input: Input, turnOptions?: TurnOptions): Promise<CodexTurnStream> => {
-            recorded.started++;
-            recorded.input = input;
-            recorded.signal = turnOptions?.signal;
-            const inner = script(turnOptions?.signal ?? new AbortController().signal);
-            async function* events(): AsyncGenerator<ThreadEvent> {
-              try {
-                for (let next = await inner.next(); !next.done; next = await inner.next()) {
-                  yield next.value as ThreadEvent;
-                }
-              } finally {
-                recorded.returned = true;
+    const thread = (threadOptions: ThreadOptions | undefined) => {
+      recorded.threadOptions = threadOptions;
+      return {
+        runStreamed: async (input: Input, turnOptions?: TurnOptions): Promise<CodexTurnStream> => {
+          recorded.started++;
+          recorded.input = input;
+          recorded.signal = turnOptions?.signal;
+          recorded.outputSchema = turnOptions?.outputSchema;
+          const inner = script(turnOptions?.signal ?? new AbortController().signal);
+          async function* events(): AsyncGenerator<ThreadEvent> {
+            try {
+              for (let next = await inner.next(); !next.done; next = await inner.next()) {
+                yield next.value as ThreadEvent;
               }
+            } finally {
+              recorded.returned = true;
             }
-            return { events: events() };
-          },
-        };
+          }
+          return { events: events() };
+        },
+      };
+    };
+    return {
+      startThread: thread,
+      resumeThread: (id, threadOptions) => {
+        recorded.resumedThreadId = id;
+        return thread(threadOptions);
       },
     };
   };
