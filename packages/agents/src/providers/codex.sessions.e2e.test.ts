@@ -15,7 +15,7 @@ import { z } from "zod";
 import type { ProviderEvent, ResultEvent } from "../provider.js";
 import { CodexProvider, type CodexProviderOptions } from "./codex.js";
 import type { CodexConfigObject } from "./codexOptions.js";
-import { hermeticRun, onePixelPng, overrideBootstrap } from "./testing/e2e.js";
+import { echoTurn, hermeticRun, onePixelPng, overrideBootstrap, SESSION_USAGE } from "./testing/e2e.js";
 import { collect } from "./testing/harness.js";
 
 // The session features of CodexProvider on the real binary, on both transports (the SDK's `codex exec` and
@@ -24,7 +24,6 @@ import { collect } from "./testing/harness.js";
 
 const TRANSPORTS = ["exec", "app-server"] as const;
 
-const USAGE = { inputTokens: 100, cachedInputTokens: 10, outputTokens: 7, reasoningTokens: 2 };
 const MCP_TOKEN = "mcp-e2e-bearer-token-5555555555";
 const MCP_HEADER = "team-header-value-6666666666";
 /** Per transport, so the rows running at once can tell their requests to the shared MCP server apart. */
@@ -46,21 +45,12 @@ beforeAll(async () => {
                 { type: "mcp", server: "docs", tool: "lookup", arguments: { q: "x" } },
                 { type: "exec", cmd: "env" },
               ],
-              usage: USAGE,
+              usage: SESSION_USAGE,
             },
           ],
         };
       }
-      return {
-        steps: [
-          request.textFormat
-            ? { items: [{ type: "json", value: { answer: 42 } }], usage: USAGE }
-            : {
-                items: [{ type: "message", text: `echo: ${request.prompt.split("\n").at(-1)}` }],
-                usage: USAGE,
-              },
-        ],
-      };
+      return echoTurn(request);
     },
   });
   mcp = await startMcpServer();

@@ -7,13 +7,12 @@ import { z } from "zod";
 import type { CodexConfigObject } from "./codexOptions.js";
 import { parseStructuredOutput, toStrictJsonSchema } from "./codexOutputSchema.js";
 import { threadUsageFromRollout, toUsageMetadata, turnUsage } from "./codexThreadUsage.js";
-import { codexPathUnderTest, hermeticRun, onePixelPng } from "./testing/e2e.js";
+import { codexPathUnderTest, echoTurn, hermeticRun, onePixelPng } from "./testing/e2e.js";
 
 // Facts about the real binary that sessions (resume, per-turn usage, structured output, images) build on,
 // pinned through the SDK directly and proven by what the emulator recorded. `pnpm compat` runs them on every
 // binary it checks. ALPHRED_CODEX_PATH (test harness only) selects another binary.
 
-const USAGE = { inputTokens: 100, cachedInputTokens: 10, outputTokens: 7, reasoningTokens: 2 };
 const SCHEMA = {
   type: "object",
   properties: { answer: { type: "number" } },
@@ -24,16 +23,7 @@ const SCHEMA = {
 let emulator: Emulator;
 beforeAll(async () => {
   emulator = await startEmulator({
-    script: (request) => ({
-      steps: [
-        request.textFormat
-          ? { items: [{ type: "json", value: { answer: 42 } }], usage: USAGE }
-          : {
-              items: [{ type: "message", text: `echo: ${request.prompt.split("\n").at(-1)}` }],
-              usage: USAGE,
-            },
-      ],
-    }),
+    script: echoTurn,
   });
 });
 afterAll(() => emulator?.close());

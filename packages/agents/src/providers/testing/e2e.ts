@@ -1,5 +1,10 @@
 import { deflateSync } from "node:zlib";
-import { createHermeticRun, type HermeticRun, type Turn } from "@alphred/codex-emulator";
+import {
+  createHermeticRun,
+  type HermeticRun,
+  type RecordedRequest,
+  type Turn,
+} from "@alphred/codex-emulator";
 import { expect, type TestContext } from "vitest";
 import type { ProviderEvent, ToolEventMetadata } from "../../provider.js";
 import { resolveCodexBinary } from "../codexBinary.js";
@@ -132,6 +137,21 @@ export function abortAfter(ms: number): AbortSignal {
   setTimeout(() => controller.abort(), ms);
   return controller.signal;
 }
+
+/** The usage of every turn the session tiers' emulator answers. */
+export const SESSION_USAGE = { inputTokens: 100, cachedInputTokens: 10, outputTokens: 7, reasoningTokens: 2 };
+
+/** The session tiers' answer: `{"answer":42}` when the request asks for structured output, else an echo of its last line. */
+export const echoTurn = (request: RecordedRequest): Turn => ({
+  steps: [
+    request.textFormat
+      ? { items: [{ type: "json", value: { answer: 42 } }], usage: SESSION_USAGE }
+      : {
+          items: [{ type: "message", text: `echo: ${request.prompt.split("\n").at(-1)}` }],
+          usage: SESSION_USAGE,
+        },
+  ],
+});
 
 /** A valid 1×1 RGB PNG. */
 export function onePixelPng(): Buffer {
