@@ -5,7 +5,7 @@ import { codexLogin, codexPathUnderTest, hermeticRun } from "./testing/e2e.js";
 
 // diagnoseCodex against the real binary: API-key mode, a stored `codex login`, and both at once.
 
-const codexPath = codexPathUnderTest();
+const codexPath = await codexPathUnderTest();
 const STORED_KEY = "sk-stored-doctor-login-key-4444444444";
 
 const hermetic = (context: TestContext): Promise<HermeticRun> =>

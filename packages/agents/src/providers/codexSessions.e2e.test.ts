@@ -20,6 +20,7 @@ const SCHEMA = {
   additionalProperties: false,
 };
 
+const codexPath = await codexPathUnderTest();
 let emulator: Emulator;
 beforeAll(async () => {
   emulator = await startEmulator({
@@ -32,7 +33,7 @@ async function session(context: TestContext) {
   const run = await hermeticRun(context, emulator.baseUrl);
   const client = () =>
     new Codex({
-      codexPathOverride: codexPathUnderTest(),
+      codexPathOverride: codexPath,
       apiKey: run.env.CODEX_API_KEY as string,
       env: run.env,
       config: customProviderConfig(emulator.baseUrl) as CodexConfigObject,

@@ -28,8 +28,11 @@ export const CODEX_PATH_OVERRIDE = process.env.ALPHRED_CODEX_PATH?.trim() || und
 export const bundledCodexPath = (): string =>
   resolveCodexBinary(realCodexIo, process.platform, process.arch).executablePath;
 
-/** The binary under test: ALPHRED_CODEX_PATH when set, else the pinned one. */
-export const codexPathUnderTest = (): string => CODEX_PATH_OVERRIDE ?? bundledCodexPath();
+/** The binary under test: ALPHRED_CODEX_PATH when set, else the one the real bootstrap resolves (the pinned one). */
+export async function codexPathUnderTest(): Promise<string> {
+  if (CODEX_PATH_OVERRIDE) return CODEX_PATH_OVERRIDE;
+  return (await bootstrapCodex({ CODEX_API_KEY: "sk-unused-0000000000", PATH: process.env.PATH })).codexPath;
+}
 
 /** The real bootstrap pointed at ALPHRED_CODEX_PATH; `undefined` (the provider's own bootstrap) without it. */
 export const overrideBootstrap: CodexBootstrapper | undefined = CODEX_PATH_OVERRIDE
@@ -45,13 +48,9 @@ export async function hermeticRun(context: TestContext, baseUrl: string): Promis
 }
 
 /** Stores an API-key login in the run's CODEX_HOME (`codex login --with-api-key`), by default with the binary under test. */
-export async function codexLogin(
-  run: HermeticRun,
-  key: string,
-  binary = codexPathUnderTest(),
-): Promise<void> {
+export async function codexLogin(run: HermeticRun, key: string, binary?: string): Promise<void> {
   const out = await runCodexCommand(
-    binary,
+    binary ?? (await codexPathUnderTest()),
     ["login", "--with-api-key"],
     { PATH: run.env.PATH ?? "", HOME: run.env.HOME ?? "", CODEX_HOME: run.codexHome },
     `${key}\n`,
