@@ -2,32 +2,16 @@
 // `pnpm gen:app-server`: regenerates src/providers/appServer/protocol/ from the pinned codex binary
 // (`codex app-server generate-ts --experimental`), keeping only the types we consume (see protocolSelect.ts).
 // `--out <dir>` writes elsewhere (the drift test compares such a copy with the committed one).
-// Loads the TypeScript sources directly: run it with `--experimental-strip-types` (Node 22.15–22.17 need the flag,
-// 22.18+ strip types by default and accept it); the hook maps `./x.js` imports to `./x.ts`.
+// Loads the TypeScript sources directly (appServerSources.mjs): run it with `--experimental-strip-types`.
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { registerHooks } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
+import { appServerDir, importAppServer } from "./appServerSources.mjs";
 
-registerHooks({
-  resolve(specifier, context, next) {
-    try {
-      return next(specifier, context);
-    } catch (error) {
-      if (specifier.startsWith(".") && specifier.endsWith(".js") && context.parentURL?.endsWith(".ts")) {
-        return next(`${specifier.slice(0, -3)}.ts`, context);
-      }
-      throw error;
-    }
-  },
-});
-
-const appServerDir = fileURLToPath(new URL("../src/providers/appServer/", import.meta.url));
-const { resolveCodexBinary, realCodexIo } = await import(path.join(appServerDir, "core.ts"));
-const { selectProtocolFiles } = await import(path.join(appServerDir, "protocolSelect.ts"));
+const { resolveCodexBinary, realCodexIo } = await importAppServer("core.ts");
+const { selectProtocolFiles } = await importAppServer("protocolSelect.ts");
 
 const { values } = parseArgs({ options: { out: { type: "string" } } });
 const outDir = path.resolve(values.out ?? path.join(appServerDir, "protocol"));

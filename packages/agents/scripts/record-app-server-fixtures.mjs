@@ -6,27 +6,12 @@
 //
 // Usage: pnpm record-app-server-fixtures   (builds the emulator, then runs this script)
 import { writeFile } from "node:fs/promises";
-import { registerHooks } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { byMarker, createHermeticRun, customProviderConfig, startEmulator } from "@alphred/codex-emulator";
+import { appServerDir, importAppServer } from "./appServerSources.mjs";
 
-registerHooks({
-  resolve(specifier, context, next) {
-    try {
-      return next(specifier, context);
-    } catch (error) {
-      if (specifier.startsWith(".") && specifier.endsWith(".js") && context.parentURL?.endsWith(".ts")) {
-        return next(`${specifier.slice(0, -3)}.ts`, context);
-      }
-      throw error;
-    }
-  },
-});
-
-const appServerDir = fileURLToPath(new URL("../src/providers/appServer/", import.meta.url));
-const { realCodexIo, resolveCodexBinary, spawnAppServer } = await import(path.join(appServerDir, "core.ts"));
-const { createJsonRpcClient } = await import(path.join(appServerDir, "jsonRpc.ts"));
+const { realCodexIo, resolveCodexBinary, spawnAppServer } = await importAppServer("core.ts");
+const { createJsonRpcClient } = await importAppServer("jsonRpc.ts");
 
 const msg = (text) => ({ type: "message", text });
 const emulator = await startEmulator({

@@ -10,70 +10,31 @@ import {
   type Turn,
 } from "@alphred/codex-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ProviderEvent, ToolEventMetadata } from "../provider.js";
+import type { ProviderEvent } from "../provider.js";
 import type { CodexApprovalRequest } from "./appServer/approvals.js";
 import { CodexProvider, type CodexProviderOptions } from "./codex.js";
 import { CodexProviderError } from "./codexError.js";
 import type { CodexConfigObject, ProviderRunOptions } from "./codexOptions.js";
+import { expectSuccess, msg, SHARED_TURNS, toolMeta, turn } from "./testing/e2e.js";
+import { codexProcessesUsing, types } from "./testing/harness.js";
 
 // End-to-end tier for `transport: "app-server"`: the real `codex app-server` driven by CodexProvider against the
 // loopback emulator. The success and failure table of codex.e2e.test.ts runs here on the second transport (same
 // assertions), then the cases only this transport has: deltas, interrupt, approvals, crash, concurrency, close.
 
-const PATCH = ["*** Begin Patch", "*** Add File: notes/hello.txt", "+hello from e2e", "*** End Patch"].join(
-  "\n",
-);
 const SLEEP = "sleep 41.337"; // unique: found in the process table
-const msg = (text: string) => ({ type: "message" as const, text });
-const turn = (...steps: Turn["steps"]): Turn => ({ steps });
-
 const TURNS: Record<string, Turn> = {
-  message: turn({ items: [msg("Hello from the emulator.")] }),
-  reasoning: turn({ items: [{ type: "reasoning", text: "Weighing the options." }, msg("Reasoned answer.")] }),
-  "exec-ok": turn({ items: [{ type: "exec", cmd: "echo out; echo err >&2" }] }, { items: [msg("ran it")] }),
-  "exec-fail": turn(
-    { items: [{ type: "exec", cmd: "echo failing; exit 3" }] },
-    { items: [msg("it failed")] },
-  ),
-  patch: turn({ items: [{ type: "apply_patch", patch: PATCH }] }, { items: [msg("patched")] }),
+  ...SHARED_TURNS,
   plan: turn(
     { items: [{ type: "update_plan", plan: [{ step: "one", status: "in_progress" }] }] },
     { items: [{ type: "update_plan", plan: [{ step: "one", status: "completed" }] }] },
     { items: [msg("planned")] },
   ),
-  search: turn({ items: [{ type: "web_search", query: "codex sdk events" }, msg("searched")] }),
-  "two-messages": turn({ items: [msg("first message"), msg("second message")] }),
-  malformed: turn({ fault: "malformed", items: [msg("survived garbage")] }),
   deltas: turn({
     items: [{ type: "message", text: "Hello, streamed world.", deltas: ["Hello, ", "streamed ", "world."] }],
   }),
   sleep: turn({ items: [{ type: "exec", cmd: SLEEP }] }, { items: [msg("slept")] }),
   cmd: turn({ items: [{ type: "exec", cmd: "echo approved-run" }] }, { items: [msg("after the command")] }),
-  "http-401": turn({
-    fault: "http",
-    status: 401,
-    body: {
-      error: {
-        message: "Incorrect API key provided.",
-        type: "invalid_request_error",
-        code: "invalid_api_key",
-      },
-    },
-  }),
-  "http-403": turn({ fault: "http", status: 403 }),
-  "http-429": turn({ fault: "http", status: 429 }),
-  quota: turn({ fault: "insufficient_quota" }),
-  "http-500": turn({ fault: "http", status: 500 }),
-  "http-503": turn({ fault: "http", status: 503 }),
-  reset: turn({ fault: "reset", items: [msg("partial before reset")] }),
-  eof: turn({ fault: "eof", items: [msg("partial before eof")] }),
-  overflow: turn({
-    fault: "response_failed",
-    code: "context_length_exceeded",
-    message: "Your input exceeds the context window of this model.",
-  }),
-  incomplete: turn({ fault: "incomplete" }),
-  hang: turn({ fault: "hang" }),
 };
 
 let emulator: Emulator;
@@ -107,27 +68,9 @@ afterAll(async () => {
   console.log(`[app-server e2e] figures (ms): ${JSON.stringify(figures)}`);
 });
 
-/** Live `codex app-server` processes of this test's CODEX_HOME (one /proc scan, no waiting). */
-async function appServers(codexHome = run.codexHome): Promise<number[]> {
-  const found: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const [environ, cmdline, stat] = await Promise.all(
-        ["environ", "cmdline", "stat"].map((file) => readFile(`/proc/${entry}/${file}`, "latin1")),
-      );
-      if (
-        environ?.includes(`CODEX_HOME=${codexHome}\0`) &&
-        cmdline?.includes("app-server") &&
-        !/\) Z /.test(stat ?? "")
-      )
-        found.push(Number(entry));
-    } catch {
-      // gone while we looked
-    }
-  }
-  return found;
-}
+/** Live `codex app-server` processes of this CODEX_HOME (one /proc scan, no waiting). */
+const appServers = (codexHome: string): Promise<number[]> =>
+  codexProcessesUsing(codexHome, process.platform, 1, "app-server");
 
 async function commandAlive(command: string): Promise<boolean> {
   for (const entry of await readdir("/proc")) {
@@ -193,18 +136,6 @@ async function runOn(
     ...(error ? { error } : {}),
     ...(abortedAt === undefined ? {} : { abortToSettledMs: performance.now() - abortedAt }),
   };
-}
-
-const types = (events: ProviderEvent[]) => events.map((event) => event.type);
-const toolMeta = (events: ProviderEvent[], type: "tool_use" | "tool_result"): ToolEventMetadata[] =>
-  events.flatMap((event) => (event.type === type && event.metadata ? [event.metadata] : []));
-
-function expectSuccess(result: Outcome, finalText: string): void {
-  expect(result.error?.toJSON()).toBeUndefined();
-  expect(result.events[0]).toMatchObject({ type: "system", metadata: { subtype: "thread_started" } });
-  expect(types(result.events).filter((type) => type === "result")).toHaveLength(1);
-  expect(result.events.at(-2)?.type).toBe("usage");
-  expect(result.events.at(-1)).toMatchObject({ type: "result", content: finalText });
 }
 
 describe.concurrent("app-server transport: the success table of the exec transport", () => {

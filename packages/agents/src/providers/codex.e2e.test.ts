@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,23 +11,28 @@ import {
   type Turn,
 } from "@alphred/codex-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ProviderEvent, ToolEventMetadata } from "../provider.js";
+import type { ProviderEvent } from "../provider.js";
 import { CodexProvider, type CodexProviderOptions } from "./codex.js";
-import { resolveCodexBinary } from "./codexBinary.js";
 import { bootstrapCodex, type CodexBootstrapper } from "./codexBootstrap.js";
 import { CodexProviderError } from "./codexError.js";
-import { realCodexIo } from "./codexIo.js";
 import { CODEX_OUTPUT_CAP_BYTES } from "./codexMapper.js";
 import type { CodexConfigObject } from "./codexOptions.js";
-import { codexProcessesUsing, collect } from "./testing/harness.js";
+import {
+  abortAfter,
+  codexLogin,
+  expectSuccess,
+  msg,
+  overrideBootstrap,
+  SHARED_TURNS,
+  toolMeta,
+  turn,
+} from "./testing/e2e.js";
+import { codexProcessesUsing, collect, types } from "./testing/harness.js";
 
 // End-to-end tier: the real `codex` binary from @openai/codex, spawned by the real SDK through
 // CodexProvider, against the loopback Responses API emulator. Every case runs concurrently.
 
 const MCP_SERVER = fileURLToPath(new URL("./fixtures/mcpEchoServer.mjs", import.meta.url));
-const PATCH = ["*** Begin Patch", "*** Add File: notes/hello.txt", "+hello from e2e", "*** End Patch"].join(
-  "\n",
-);
 const BODY_400 = {
   error: {
     message: "Unsupported parameter: 'temperature'.",
@@ -38,19 +42,9 @@ const BODY_400 = {
   },
 };
 
-const msg = (text: string) => ({ type: "message" as const, text });
-const turn = (...steps: Turn["steps"]): Turn => ({ steps });
-
 /** Every scripted turn, keyed by the marker its prompt carries. */
 const TURNS: Record<string, Turn> = {
-  message: turn({ items: [msg("Hello from the emulator.")] }),
-  reasoning: turn({ items: [{ type: "reasoning", text: "Weighing the options." }, msg("Reasoned answer.")] }),
-  "exec-ok": turn({ items: [{ type: "exec", cmd: "echo out; echo err >&2" }] }, { items: [msg("ran it")] }),
-  "exec-fail": turn(
-    { items: [{ type: "exec", cmd: "echo failing; exit 3" }] },
-    { items: [msg("it failed")] },
-  ),
-  patch: turn({ items: [{ type: "apply_patch", patch: PATCH }] }, { items: [msg("patched")] }),
+  ...SHARED_TURNS,
   plan: turn(
     {
       items: [
@@ -76,7 +70,6 @@ const TURNS: Record<string, Turn> = {
     },
     { items: [msg("planned")] },
   ),
-  search: turn({ items: [{ type: "web_search", query: "codex sdk events" }, msg("searched")] }),
   mcp: turn(
     { items: [{ type: "mcp", server: "echo", tool: "echo", arguments: { text: "ping" } }] },
     { items: [{ type: "mcp", server: "echo", tool: "fail", arguments: {} }] },
@@ -86,21 +79,6 @@ const TURNS: Record<string, Turn> = {
     { items: [{ type: "exec", cmd: "head -c 3000000 /dev/zero | tr '\\0' a" }] },
     { items: [msg("printed a lot")] },
   ),
-  "two-messages": turn({ items: [msg("first message"), msg("second message")] }),
-  malformed: turn({ fault: "malformed", items: [msg("survived garbage")] }),
-  "http-401": turn({
-    fault: "http",
-    status: 401,
-    body: {
-      error: {
-        message: "Incorrect API key provided.",
-        type: "invalid_request_error",
-        code: "invalid_api_key",
-      },
-    },
-  }),
-  "http-403": turn({ fault: "http", status: 403 }),
-  "http-429": turn({ fault: "http", status: 429 }),
   "http-429-hint": turn({
     fault: "http",
     status: 429,
@@ -113,25 +91,13 @@ const TURNS: Record<string, Turn> = {
       },
     },
   }),
-  quota: turn({ fault: "insufficient_quota" }),
   "http-400": turn({ fault: "http", status: 400, body: BODY_400 }),
-  "http-500": turn({ fault: "http", status: 500 }),
-  "http-503": turn({ fault: "http", status: 503 }),
-  reset: turn({ fault: "reset", items: [msg("partial before reset")] }),
-  eof: turn({ fault: "eof", items: [msg("partial before eof")] }),
   failed: turn({
     fault: "response_failed",
     code: "server_error",
     message: "The server had an error processing your request.",
   }),
-  overflow: turn({
-    fault: "response_failed",
-    code: "context_length_exceeded",
-    message: "Your input exceeds the context window of this model.",
-  }),
-  incomplete: turn({ fault: "incomplete" }),
   idle: turn({ fault: "silence" }),
-  hang: turn({ fault: "hang" }),
   "missing-key": turn({ items: [msg("never reached")] }),
   "auth-precedence": turn({ items: [msg("auth ok")] }),
   "auth-fallback": turn({ items: [msg("auth ok")] }),
@@ -159,12 +125,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([emulator?.close(), websocket404?.close()]);
 });
-
-/** `pnpm compat` points this tier at another published binary; read only here, in the test harness. */
-const CODEX_PATH_OVERRIDE = process.env.ALPHRED_CODEX_PATH?.trim() || undefined;
-const harnessBootstrap: CodexBootstrapper | undefined = CODEX_PATH_OVERRIDE
-  ? async (env) => ({ ...(await bootstrapCodex(env)), codexPath: CODEX_PATH_OVERRIDE })
-  : undefined;
 
 interface CaseOptions {
   /** `default`: OPENAI_BASE_URL exactly as a user sets it; `custom`: a custom provider with retries off. */
@@ -211,8 +171,8 @@ async function runCase(name: string, options: CaseOptions = {}): Promise<CaseRes
         : {};
     await options.prepare?.(run);
     const provider = new CodexProvider({
-      ...((options.bootstrap ?? harnessBootstrap)
-        ? { bootstrap: options.bootstrap ?? harnessBootstrap }
+      ...((options.bootstrap ?? overrideBootstrap)
+        ? { bootstrap: options.bootstrap ?? overrideBootstrap }
         : {}),
       env: { ...run.env, ...options.env?.(run) },
       config: { ...(custom as CodexConfigObject), ...options.config },
@@ -233,22 +193,6 @@ async function runCase(name: string, options: CaseOptions = {}): Promise<CaseRes
   const files = await readdir(run.workingDirectory, { recursive: true });
   await run.cleanup();
   return { events, error, run, elapsedMs, files: files.filter((file) => !file.startsWith(".git")) };
-}
-
-function types(events: ProviderEvent[]): string[] {
-  return events.map((event) => event.type);
-}
-
-function toolMeta(events: ProviderEvent[], type: "tool_use" | "tool_result"): ToolEventMetadata[] {
-  return events.flatMap((event) => (event.type === type && event.metadata ? [event.metadata] : []));
-}
-
-function expectSuccess(result: CaseResult, finalText: string): void {
-  expect(result.error?.toJSON()).toBeUndefined();
-  expect(result.events[0]).toMatchObject({ type: "system", metadata: { subtype: "thread_started" } });
-  expect(types(result.events).filter((type) => type === "result")).toHaveLength(1);
-  expect(result.events.at(-2)?.type).toBe("usage");
-  expect(result.events.at(-1)).toMatchObject({ type: "result", content: finalText });
 }
 
 describe.concurrent("CodexProvider + real codex binary + emulator: success paths", () => {
@@ -651,33 +595,6 @@ describe.concurrent("CodexProvider + real codex binary + emulator: failure paths
     },
   );
 });
-
-function abortAfter(ms: number): AbortSignal {
-  const controller = new AbortController();
-  setTimeout(() => controller.abort(), ms);
-  return controller.signal;
-}
-
-/** Stores an API-key login in the run's CODEX_HOME with the bundled binary (`codex login --with-api-key`). */
-function codexLogin(run: HermeticRun, key: string): Promise<void> {
-  const binary =
-    CODEX_PATH_OVERRIDE ?? resolveCodexBinary(realCodexIo, process.platform, process.arch).executablePath;
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, ["login", "--with-api-key"], {
-      env: { PATH: run.env.PATH ?? "", HOME: run.env.HOME ?? "", CODEX_HOME: run.codexHome },
-      stdio: ["pipe", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once("error", reject);
-    child.once("close", (code) =>
-      code === 0 ? resolve() : reject(new Error(`codex login failed: ${stderr}`)),
-    );
-    child.stdin.end(`${key}\n`);
-  });
-}
 
 describe.concurrent("CodexProvider + real codex binary: the run handle cannot hang", () => {
   it("an already-aborted signal fails with CODEX_ABORTED and spawns nothing", async () => {

@@ -12,8 +12,7 @@ import {
 } from "@alphred/codex-emulator";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveCodexBinary } from "./codexBinary.js";
-import { realCodexIo } from "./codexIo.js";
+import { bundledCodexPath } from "./testing/e2e.js";
 
 // Proves that codex, run the hermetic way (createHermeticRun's CODEX_HOME/config.toml), sends nothing off
 // loopback during a message turn and a tool turn, in `codex exec` and in `codex app-server`. codex runs in a
@@ -65,7 +64,7 @@ describe("nonLoopbackNetworkCalls", () => {
 });
 
 const linux = process.platform === "linux";
-const codexPath = resolveCodexBinary(realCodexIo, process.platform, process.arch).executablePath;
+const codexPath = bundledCodexPath();
 
 /** The turn both modes play: one command, then a message. */
 const TOOL_TURN = {

@@ -10,7 +10,7 @@ import {
 } from "./codexError.js";
 import { createMapperState, mapThreadEvent } from "./codexMapper.js";
 import { settle } from "./codexSettle.js";
-import { fakeBoot, fakeClient, record, replay } from "./testing/harness.js";
+import { fakeBoot, fakeClient, lsCommandEvents, record, replay } from "./testing/harness.js";
 
 // Property tier: 10,000 generated inputs per guarantee; each either passes or fails with its documented code.
 const RUNS = { numRuns: 10_000 };
@@ -19,28 +19,7 @@ const usage = { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reaso
 const okStream: unknown[] = [
   { type: "thread.started", thread_id: "thr" },
   { type: "turn.started" },
-  {
-    type: "item.started",
-    item: {
-      id: "c",
-      type: "command_execution",
-      command: "ls",
-      aggregated_output: "",
-      exit_code: null,
-      status: "in_progress",
-    },
-  },
-  {
-    type: "item.completed",
-    item: {
-      id: "c",
-      type: "command_execution",
-      command: "ls",
-      aggregated_output: "x",
-      exit_code: 0,
-      status: "completed",
-    },
-  },
+  ...lsCommandEvents("x"),
   { type: "item.completed", item: { id: "m", type: "agent_message", text: "done" } },
   { type: "turn.completed", usage },
 ];

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { inspect } from "node:util";
 import {
   byMarker,
@@ -13,11 +12,10 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProviderEvent } from "../provider.js";
 import { CodexProvider } from "./codex.js";
-import { resolveCodexBinary } from "./codexBinary.js";
 import type { CodexProviderError } from "./codexError.js";
-import { realCodexIo } from "./codexIo.js";
 import type { CodexConfigObject } from "./codexOptions.js";
 import { REDACTED } from "./codexRedaction.js";
+import { bundledCodexPath, codexLogin } from "./testing/e2e.js";
 import { collect } from "./testing/harness.js";
 
 // End-to-end tier for issue 6: the real `codex` binary, spawned by the real SDK through CodexProvider, against
@@ -87,7 +85,7 @@ const SOURCES: SecretSource[] = [
     secret: "stored-login-key-VALUE-9d9d9d",
     mode: "builtin",
     env: () => ({ CODEX_API_KEY: undefined, OPENAI_API_KEY: undefined }),
-    prepare: (run) => codexLogin(run, "stored-login-key-VALUE-9d9d9d"),
+    prepare: (run) => codexLogin(run, "stored-login-key-VALUE-9d9d9d", bundledCodexPath()),
   },
 ];
 
@@ -285,23 +283,3 @@ describe.concurrent("the agent's shell does not see the key variables", () => {
     for (const secret of [key, openaiKey, acmeKey]) expect(surfaces(result)).not.toContain(secret);
   });
 });
-
-/** Stores an API-key login in the run's CODEX_HOME with the bundled binary (`codex login --with-api-key`). */
-function codexLogin(run: HermeticRun, key: string): Promise<void> {
-  const binary = resolveCodexBinary(realCodexIo, process.platform, process.arch).executablePath;
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, ["login", "--with-api-key"], {
-      env: { PATH: run.env.PATH ?? "", HOME: run.env.HOME ?? "", CODEX_HOME: run.codexHome },
-      stdio: ["pipe", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once("error", reject);
-    child.once("close", (code) =>
-      code === 0 ? resolve() : reject(new Error(`codex login failed: ${stderr}`)),
-    );
-    child.stdin.end(`${key}\n`);
-  });
-}

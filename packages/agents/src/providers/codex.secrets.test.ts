@@ -8,7 +8,15 @@ import { CodexProvider, type CodexProviderOptions } from "./codex.js";
 import type { CodexBootstrap } from "./codexBootstrap.js";
 import { CodexProviderError } from "./codexError.js";
 import { REDACTED } from "./codexRedaction.js";
-import { collect as drain, fakeBoot, fakeClient, type Recorded, record, replay } from "./testing/harness.js";
+import {
+  collect as drain,
+  fakeBoot,
+  fakeClient,
+  type Recorded,
+  rawUsage,
+  record,
+  replay,
+} from "./testing/harness.js";
 
 // The chokepoint in `run()` with typed fakes: whatever the stream, the SDK or the bootstrap carries, no secret
 // the run knows of reaches a caller, and the shell policy reaches the SDK's config.
@@ -16,13 +24,7 @@ import { collect as drain, fakeBoot, fakeClient, type Recorded, record, replay }
 const KEY = "plain-key-value-without-sk-shape";
 const ENV_KEY = "acme-env-key-value-0001";
 const BEARER = "config-bearer-token-0002";
-const usage = {
-  input_tokens: 1,
-  cached_input_tokens: 0,
-  cache_write_input_tokens: 0,
-  output_tokens: 1,
-  reasoning_output_tokens: 0,
-};
+const usage = rawUsage(1, 0, 1, 0);
 
 const boot: CodexBootstrap = { ...fakeBoot(KEY), codexHome: "/nonexistent/codex-home" };
 

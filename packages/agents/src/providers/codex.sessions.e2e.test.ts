@@ -2,9 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { deflateSync } from "node:zlib";
 import {
-  createHermeticRun,
   customProviderConfig,
   type Emulator,
   type HermeticRun,
@@ -16,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vit
 import { z } from "zod";
 import type { ProviderEvent, ResultEvent } from "../provider.js";
 import { CodexProvider, type CodexProviderOptions } from "./codex.js";
-import { bootstrapCodex, type CodexBootstrapper } from "./codexBootstrap.js";
 import type { CodexConfigObject } from "./codexOptions.js";
+import { echoTurn, hermeticRun, onePixelPng, overrideBootstrap, SESSION_USAGE } from "./testing/e2e.js";
 import { collect } from "./testing/harness.js";
 
 // The session features of CodexProvider on the real binary, on both transports (the SDK's `codex exec` and
@@ -26,7 +24,6 @@ import { collect } from "./testing/harness.js";
 
 const TRANSPORTS = ["exec", "app-server"] as const;
 
-const USAGE = { inputTokens: 100, cachedInputTokens: 10, outputTokens: 7, reasoningTokens: 2 };
 const MCP_TOKEN = "mcp-e2e-bearer-token-5555555555";
 const MCP_HEADER = "team-header-value-6666666666";
 /** Per transport, so the rows running at once can tell their requests to the shared MCP server apart. */
@@ -34,11 +31,6 @@ const mcpSecrets = (transport: string) => ({
   token: `${MCP_TOKEN}-${transport}`,
   header: `${MCP_HEADER}-${transport}`,
 });
-
-const CODEX_PATH_OVERRIDE = process.env.ALPHRED_CODEX_PATH?.trim() || undefined;
-const bootstrap: CodexBootstrapper | undefined = CODEX_PATH_OVERRIDE
-  ? async (env) => ({ ...(await bootstrapCodex(env)), codexPath: CODEX_PATH_OVERRIDE })
-  : undefined;
 
 let emulator: Emulator;
 let mcp: McpServer;
@@ -53,21 +45,12 @@ beforeAll(async () => {
                 { type: "mcp", server: "docs", tool: "lookup", arguments: { q: "x" } },
                 { type: "exec", cmd: "env" },
               ],
-              usage: USAGE,
+              usage: SESSION_USAGE,
             },
           ],
         };
       }
-      return {
-        steps: [
-          request.textFormat
-            ? { items: [{ type: "json", value: { answer: 42 } }], usage: USAGE }
-            : {
-                items: [{ type: "message", text: `echo: ${request.prompt.split("\n").at(-1)}` }],
-                usage: USAGE,
-              },
-        ],
-      };
+      return echoTurn(request);
     },
   });
   mcp = await startMcpServer();
@@ -76,11 +59,7 @@ afterAll(async () => {
   await Promise.all([emulator?.close(), mcp?.close()]);
 });
 
-async function hermetic(context: TestContext): Promise<HermeticRun> {
-  const run = await createHermeticRun({ baseUrl: emulator.baseUrl });
-  context.onTestFinished(() => run.cleanup());
-  return run;
-}
+const hermetic = (context: TestContext): Promise<HermeticRun> => hermeticRun(context, emulator.baseUrl);
 
 /** A provider on the emulator, closed (its app-server stopped) when the test ends. */
 function provider(
@@ -89,7 +68,7 @@ function provider(
   settings: Partial<CodexProviderOptions> = {},
 ): CodexProvider {
   const created = new CodexProvider({
-    ...(bootstrap ? { bootstrap } : {}),
+    ...(overrideBootstrap ? { bootstrap: overrideBootstrap } : {}),
     env: run.env,
     ...settings,
     config: { ...(customProviderConfig(emulator.baseUrl) as CodexConfigObject), ...settings.config },
@@ -448,33 +427,4 @@ async function startMcpServer(): Promise<McpServer> {
         server.close(() => resolve());
       }),
   };
-}
-
-/** A valid 1×1 RGB PNG. */
-function onePixelPng(): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (data: Buffer) => {
-    let c = 0xffffffff;
-    for (const byte of data) c = (crcTable[(c ^ byte) & 0xff] as number) ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const bodyBytes = Buffer.concat([Buffer.from(type, "latin1"), data]);
-    const out = Buffer.alloc(bodyBytes.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    bodyBytes.copy(out, 4);
-    out.writeUInt32BE(crc(bodyBytes), bodyBytes.length + 4);
-    return out;
-  };
-  const header = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(Buffer.from([0, 255, 0, 0]))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
 }

@@ -15,7 +15,9 @@ import {
   collect,
   fakeBoot,
   fakeClient,
+  messageTurn,
   type Recorded,
+  rawUsage,
   record,
   replay,
   type Script,
@@ -27,19 +29,8 @@ const KEY = "sk-sessions-test-key-abcdef123456";
 const THREAD = "019a0000-0000-7000-8000-000000000001";
 const boot = fakeBoot(KEY);
 
-const rawUsage = (input: number, cached: number, output: number, reasoning: number) => ({
-  input_tokens: input,
-  cached_input_tokens: cached,
-  cache_write_input_tokens: 0,
-  output_tokens: output,
-  reasoning_output_tokens: reasoning,
-});
-const stream = (text: string, usage = rawUsage(100, 10, 7, 2), threadId = THREAD): ThreadEvent[] => [
-  { type: "thread.started", thread_id: threadId },
-  { type: "turn.started" },
-  { type: "item.completed", item: { id: "m1", type: "agent_message", text } },
-  { type: "turn.completed", usage },
-];
+const stream = (text: string, usage = rawUsage(100, 10, 7, 2), threadId = THREAD): ThreadEvent[] =>
+  messageTurn(text, usage, threadId);
 /** A rollout line as codex 0.163 writes it after a model call. */
 const tokenCount = (input: number, cached: number, output: number, reasoning: number) =>
   JSON.stringify({

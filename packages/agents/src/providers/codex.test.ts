@@ -8,7 +8,9 @@ import {
   collect,
   fakeBoot,
   fakeClient,
+  messageTurn,
   type Recorded,
+  rawUsage,
   record,
   replay,
   replayThenHang,
@@ -17,19 +19,8 @@ import {
 } from "./testing/harness.js";
 
 const KEY = "sk-provider-test-key-abcdef123456";
-const usage = {
-  input_tokens: 10,
-  cached_input_tokens: 0,
-  cache_write_input_tokens: 0,
-  output_tokens: 5,
-  reasoning_output_tokens: 0,
-};
-const okStream: ThreadEvent[] = [
-  { type: "thread.started", thread_id: "thr_ok" },
-  { type: "turn.started" },
-  { type: "item.completed", item: { id: "m1", type: "agent_message", text: "done" } },
-  { type: "turn.completed", usage },
-];
+const usage = rawUsage(10, 0, 5, 0);
+const okStream: ThreadEvent[] = messageTurn("done", usage, "thr_ok");
 
 const boot: CodexBootstrap = fakeBoot(KEY);
 

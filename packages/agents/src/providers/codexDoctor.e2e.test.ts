@@ -1,32 +1,17 @@
-import { createHermeticRun, type HermeticRun } from "@alphred/codex-emulator";
+import type { HermeticRun } from "@alphred/codex-emulator";
 import { describe, expect, it, type TestContext } from "vitest";
-import { resolveCodexBinary } from "./codexBinary.js";
 import { diagnoseCodex } from "./codexDoctor.js";
-import { realCodexIo, runCodexCommand } from "./codexIo.js";
+import { codexLogin, codexPathUnderTest, hermeticRun } from "./testing/e2e.js";
 
 // diagnoseCodex against the real binary: API-key mode, a stored `codex login`, and both at once.
 
-const CODEX_PATH_OVERRIDE = process.env.ALPHRED_CODEX_PATH?.trim() || undefined;
-const codexPath =
-  CODEX_PATH_OVERRIDE ?? resolveCodexBinary(realCodexIo, process.platform, process.arch).executablePath;
+const codexPath = await codexPathUnderTest();
 const STORED_KEY = "sk-stored-doctor-login-key-4444444444";
 
-async function hermetic(context: TestContext): Promise<HermeticRun> {
-  const run = await createHermeticRun({ baseUrl: "http://127.0.0.1:9/v1" });
-  // Per test, not afterEach: concurrent tests would remove each other's directories.
-  context.onTestFinished(() => run.cleanup());
-  return run;
-}
+const hermetic = (context: TestContext): Promise<HermeticRun> =>
+  hermeticRun(context, "http://127.0.0.1:9/v1");
 
-async function storeLogin(run: HermeticRun): Promise<void> {
-  const out = await runCodexCommand(
-    codexPath,
-    ["login", "--with-api-key"],
-    { PATH: run.env.PATH ?? "", HOME: run.env.HOME ?? "", CODEX_HOME: run.codexHome },
-    `${STORED_KEY}\n`,
-  );
-  expect(out.exitCode).toBe(0);
-}
+const storeLogin = (run: HermeticRun): Promise<void> => codexLogin(run, STORED_KEY, codexPath);
 
 describe.concurrent("diagnoseCodex + real codex binary", () => {
   it("API-key mode: the env key, masked; the binary's version; the model checked against its catalog", async (context) => {

@@ -137,7 +137,6 @@ export interface CodexIo {
   runLoginStatus(codexPath: string, env: Record<string, string>): Promise<LoginStatusOutput>;
 }
 
-const LOGIN_STATUS_TIMEOUT_MS = 15_000;
 const moduleRequire = createRequire(import.meta.url);
 
 function statKind(filePath: string): "file" | "directory" | undefined {
@@ -156,27 +155,7 @@ export const realCodexIo: CodexIo = {
   isFile: (filePath) => statKind(filePath) === "file",
   isDirectory: (filePath) => statKind(filePath) === "directory",
   homedir: () => os.homedir(),
-  runLoginStatus: (codexPath, env) =>
-    new Promise((resolve, reject) => {
-      const child = spawn(codexPath, ["login", "status"], {
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-        timeout: LOGIN_STATUS_TIMEOUT_MS,
-      });
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
-      child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-      child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-      child.once("error", reject);
-      child.once("close", (exitCode, signal) =>
-        resolve({
-          exitCode,
-          signal,
-          stdout: Buffer.concat(stdout).toString("utf8"),
-          stderr: Buffer.concat(stderr).toString("utf8"),
-        }),
-      );
-    }),
+  runLoginStatus: (codexPath, env) => runCodexCommand(codexPath, ["login", "status"], env),
 };
 
 /** Creates the real SDK client (which spawns `codex exec --experimental-json` per turn). */
@@ -361,24 +340,10 @@ export function spawnAppServer(codexPath: string, options: AppServerSpawnOptions
 }
 
 /** Runs `<codex> --version` (e.g. `codex-cli 0.163.0`) and returns its trimmed stdout. */
-export function readCodexVersion(codexPath: string, env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(codexPath, ["--version"], {
-      env,
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: LOGIN_STATUS_TIMEOUT_MS,
-    });
-    let stdout = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.once("error", reject);
-    child.once("close", (exitCode, signal) => {
-      if (exitCode === 0) resolve(stdout.trim());
-      else reject(new Error(`codex --version exited with ${exitCode ?? signal}`));
-    });
-  });
+export async function readCodexVersion(codexPath: string, env: Record<string, string>): Promise<string> {
+  const { exitCode, signal, stdout } = await runCodexCommand(codexPath, ["--version"], env);
+  if (exitCode === 0) return stdout.trim();
+  throw new Error(`codex --version exited with ${exitCode ?? signal}`);
 }
 
 // --- Diagnostics (`diagnoseCodex`): running codex subcommands and reading installed versions. ---

@@ -10,6 +10,7 @@ import {
 } from "./codexMapper.js";
 import { settle } from "./codexSettle.js";
 import { parseThreadEvent } from "./codexWire.js";
+import { lsCommandEvents } from "./testing/harness.js";
 
 const KEY = "sk-test-secret-key-0123456789";
 
@@ -456,28 +457,7 @@ describe("event sequences (inline snapshots)", () => {
     const { events } = mapStream([
       started,
       { type: "turn.started" },
-      {
-        type: "item.started",
-        item: {
-          id: "c",
-          type: "command_execution",
-          command: "ls",
-          aggregated_output: "",
-          exit_code: null,
-          status: "in_progress",
-        },
-      },
-      {
-        type: "item.completed",
-        item: {
-          id: "c",
-          type: "command_execution",
-          command: "ls",
-          aggregated_output: "a\n",
-          exit_code: 0,
-          status: "completed",
-        },
-      },
+      ...lsCommandEvents("a\n"),
       { type: "item.completed", item: { id: "m", type: "agent_message", text: "listed" } },
       completed,
     ]);

@@ -12,16 +12,7 @@ import {
   parseRunInput,
   parseRunOptions,
 } from "./codexOptions.js";
-
-function invalid(run: () => unknown): CodexProviderError {
-  try {
-    run();
-  } catch (error) {
-    if (CodexProviderError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a CodexProviderError");
-}
+import { thrownCodexError } from "./testing/harness.js";
 
 describe("parseRunOptions", () => {
   it("accepts the minimal options and leaves optional fields unset", () => {
@@ -57,7 +48,7 @@ describe("parseRunOptions", () => {
     ["context not an array", { workingDirectory: "/r", context: "abc" }, ["context"]],
     ["systemPrompt not a string", { workingDirectory: "/r", systemPrompt: 42 }, ["systemPrompt"]],
   ])("rejects %s with CODEX_INVALID_OPTIONS naming the field", (_name, input, path) => {
-    const error = invalid(() => parseRunOptions(input));
+    const error = thrownCodexError(() => parseRunOptions(input));
     expect(error.code).toBe("CODEX_INVALID_OPTIONS");
     expect(error.retryable).toBe(false);
     expect(error.details.classification).toBe("config");
@@ -66,7 +57,7 @@ describe("parseRunOptions", () => {
   });
 
   it.each([null, undefined, "x", 3])("rejects a non-object (%s)", (input) => {
-    const error = invalid(() => parseRunOptions(input));
+    const error = thrownCodexError(() => parseRunOptions(input));
     expect(error.code).toBe("CODEX_INVALID_OPTIONS");
     expect(error.message).toMatch(/workingDirectory/);
   });
@@ -118,7 +109,7 @@ describe("parseProviderSettings", () => {
     ["an unknown sandbox mode", { sandboxMode: "yolo" }],
     ["an unknown approval policy", { approvalPolicy: "sometimes" }],
   ])("rejects %s with CODEX_INVALID_CONFIG", (_name, input) => {
-    const error = invalid(() => parseProviderSettings(input));
+    const error = thrownCodexError(() => parseProviderSettings(input));
     expect(error.code).toBe("CODEX_INVALID_CONFIG");
     expect(error.message).toMatch(/^Invalid CodexProvider settings: /);
   });

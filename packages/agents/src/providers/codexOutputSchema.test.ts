@@ -1,20 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { CodexProviderError } from "./codexError.js";
 import { parseStructuredOutput, toStrictJsonSchema } from "./codexOutputSchema.js";
+import { thrownCodexError } from "./testing/harness.js";
 
 const Answer = z.object({ answer: z.number(), tags: z.array(z.string()), note: z.string().nullable() });
-
-function invalid(run: () => unknown): CodexProviderError {
-  try {
-    run();
-  } catch (error) {
-    if (CodexProviderError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a CodexProviderError");
-}
 
 describe("toStrictJsonSchema", () => {
   it("converts a zod object to a strict JSON schema without the meta-schema URI", () => {
@@ -54,7 +44,7 @@ describe("toStrictJsonSchema", () => {
     ["an open plain object", { type: "object", properties: {}, required: [] }, /additionalProperties: false/],
     ["a string", "json", /expected a zod schema or a JSON schema object/],
   ])("rejects %s with CODEX_INVALID_OPTIONS", (_name, schema, message) => {
-    const error = invalid(() => toStrictJsonSchema(schema as never));
+    const error = thrownCodexError(() => toStrictJsonSchema(schema as never));
     expect(error.code).toBe("CODEX_INVALID_OPTIONS");
     expect(error.message).toMatch(message);
     expect(error.details.path).toEqual(expect.arrayContaining(["outputSchema"]));

@@ -12,13 +12,11 @@ import { bootstrapCodex, type CodexBootstrapper } from "./codexBootstrap.js";
 import { CodexProviderError } from "./codexError.js";
 import type { CodexConfigObject } from "./codexOptions.js";
 import { runWithRetry } from "./codexRetry.js";
+import { overrideBootstrap } from "./testing/e2e.js";
 
 // runWithRetry over the real binary: the emulator fails the first POST(s) of a marker, then answers.
 
-const CODEX_PATH_OVERRIDE = process.env.ALPHRED_CODEX_PATH?.trim() || undefined;
-const bootstrap: CodexBootstrapper = CODEX_PATH_OVERRIDE
-  ? async (env) => ({ ...(await bootstrapCodex(env)), codexPath: CODEX_PATH_OVERRIDE })
-  : bootstrapCodex;
+const bootstrap: CodexBootstrapper = overrideBootstrap ?? bootstrapCodex;
 
 const answer: Turn = { steps: [{ items: [{ type: "message", text: "answered after a retry" }] }] };
 const SCRIPTS: Record<string, Turn[]> = {

@@ -1,26 +1,18 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { deflateSync } from "node:zlib";
-import {
-  createHermeticRun,
-  customProviderConfig,
-  type Emulator,
-  type HermeticRun,
-  startEmulator,
-} from "@alphred/codex-emulator";
+import { customProviderConfig, type Emulator, startEmulator } from "@alphred/codex-emulator";
 import { Codex, type ThreadOptions } from "@openai/codex-sdk";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { z } from "zod";
-import { bootstrapCodex } from "./codexBootstrap.js";
 import type { CodexConfigObject } from "./codexOptions.js";
 import { parseStructuredOutput, toStrictJsonSchema } from "./codexOutputSchema.js";
 import { threadUsageFromRollout, toUsageMetadata, turnUsage } from "./codexThreadUsage.js";
+import { codexPathUnderTest, echoTurn, hermeticRun, onePixelPng } from "./testing/e2e.js";
 
 // Facts about the real binary that sessions (resume, per-turn usage, structured output, images) build on,
 // pinned through the SDK directly and proven by what the emulator recorded. `pnpm compat` runs them on every
 // binary it checks. ALPHRED_CODEX_PATH (test harness only) selects another binary.
 
-const USAGE = { inputTokens: 100, cachedInputTokens: 10, outputTokens: 7, reasoningTokens: 2 };
 const SCHEMA = {
   type: "object",
   properties: { answer: { type: "number" } },
@@ -28,30 +20,17 @@ const SCHEMA = {
   additionalProperties: false,
 };
 
+const codexPath = await codexPathUnderTest();
 let emulator: Emulator;
-let codexPath: string;
 beforeAll(async () => {
   emulator = await startEmulator({
-    script: (request) => ({
-      steps: [
-        request.textFormat
-          ? { items: [{ type: "json", value: { answer: 42 } }], usage: USAGE }
-          : {
-              items: [{ type: "message", text: `echo: ${request.prompt.split("\n").at(-1)}` }],
-              usage: USAGE,
-            },
-      ],
-    }),
+    script: echoTurn,
   });
-  codexPath =
-    process.env.ALPHRED_CODEX_PATH?.trim() ||
-    (await bootstrapCodex({ CODEX_API_KEY: "sk-unused-0000000000", PATH: process.env.PATH })).codexPath;
 });
 afterAll(() => emulator?.close());
 
 async function session(context: TestContext) {
-  const run: HermeticRun = await createHermeticRun({ baseUrl: emulator.baseUrl });
-  context.onTestFinished(() => run.cleanup());
+  const run = await hermeticRun(context, emulator.baseUrl);
   const client = () =>
     new Codex({
       codexPathOverride: codexPath,
@@ -174,32 +153,3 @@ describe.concurrent("sessions on the real binary (SDK + emulator)", () => {
     expect(failure).toMatch(/approval_policy = "untrusted" is no longer supported/);
   });
 });
-
-/** A valid 1×1 RGB PNG. */
-function onePixelPng(): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (data: Buffer) => {
-    let c = 0xffffffff;
-    for (const byte of data) c = (crcTable[(c ^ byte) & 0xff] as number) ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc(body), body.length + 4);
-    return out;
-  };
-  const header = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(Buffer.from([0, 255, 0, 0]))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}

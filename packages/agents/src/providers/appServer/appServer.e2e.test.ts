@@ -13,6 +13,7 @@ import {
   type Turn,
 } from "@alphred/codex-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { msg } from "../testing/e2e.js";
 import {
   type AppServerProcess,
   readCodexVersion,
@@ -38,7 +39,6 @@ import {
 // with the `[app-server]` prefix) and checks the recorded fixtures still describe the binary.
 
 const SLEEP = "sleep 31.337"; // a unique command line to find in the process table
-const msg = (text: string) => ({ type: "message" as const, text });
 const TURNS: Record<string, Turn> = {
   "[simple]": { steps: [{ items: [msg("Hello from the emulator.")] }] },
   "[cmd]": {

@@ -119,6 +119,64 @@ export async function collect(
   }
 }
 
+/** The CodexProviderError `run` throws; anything else is rethrown, and not throwing fails the test. */
+export function thrownCodexError(run: () => unknown): CodexProviderError {
+  try {
+    run();
+  } catch (error) {
+    if (CodexProviderError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error("expected a CodexProviderError");
+}
+
+/** A raw SDK `turn.completed` usage (with `cache_write_input_tokens: 0`). */
+export const rawUsage = (input: number, cached: number, output: number, reasoning: number) => ({
+  input_tokens: input,
+  cached_input_tokens: cached,
+  cache_write_input_tokens: 0,
+  output_tokens: output,
+  reasoning_output_tokens: reasoning,
+});
+
+/** A raw SDK turn that answers `text`: thread.started, turn.started, one agent message, turn.completed. */
+export const messageTurn = (
+  text: string,
+  usage: ReturnType<typeof rawUsage>,
+  threadId: string,
+): ThreadEvent[] => [
+  { type: "thread.started", thread_id: threadId },
+  { type: "turn.started" },
+  { type: "item.completed", item: { id: "m1", type: "agent_message", text } },
+  { type: "turn.completed", usage },
+];
+
+/** The raw started and completed events of a command `c` running `ls` that prints `output` and exits 0. */
+export const lsCommandEvents = (output: string): unknown[] => [
+  {
+    type: "item.started",
+    item: {
+      id: "c",
+      type: "command_execution",
+      command: "ls",
+      aggregated_output: "",
+      exit_code: null,
+      status: "in_progress",
+    },
+  },
+  {
+    type: "item.completed",
+    item: {
+      id: "c",
+      type: "command_execution",
+      command: "ls",
+      aggregated_output: output,
+      exit_code: 0,
+      status: "completed",
+    },
+  },
+];
+
 /** The `type` of each event. */
 export const types = (events: readonly ProviderEvent[]): string[] => events.map((event) => event.type);
 

@@ -6,8 +6,9 @@ import { readdir, readFile } from "node:fs/promises";
  * PIDs of live processes whose environment names this CODEX_HOME. Reads Linux `/proc`; on any other platform it
  * throws instead of returning an empty list that would let a leak test pass vacuously. Polls up to `attempts`
  * times 50 ms apart until none is left (a process being torn down needs a moment); `attempts = 1` is one look.
+ * With `command`, only processes whose command line contains it (e.g. `app-server`).
  */
-export async function codexProcessesUsing(codexHome, platform = process.platform, attempts = 40) {
+export async function codexProcessesUsing(codexHome, platform = process.platform, attempts = 40, command) {
   if (platform !== "linux") throw new Error(`codexProcessesUsing needs Linux /proc; this is ${platform}`);
   let found = [];
   for (let attempt = 0; attempt < attempts; attempt++) {
@@ -18,7 +19,13 @@ export async function codexProcessesUsing(codexHome, platform = process.platform
       try {
         const environ = await readFile(`/proc/${entry}/environ`, "latin1");
         const stat = await readFile(`/proc/${entry}/stat`, "latin1");
-        if (environ.includes(`CODEX_HOME=${codexHome}\0`) && !/\) Z /.test(stat)) found.push(Number(entry));
+        const cmdline = command === undefined ? "" : await readFile(`/proc/${entry}/cmdline`, "latin1");
+        if (
+          environ.includes(`CODEX_HOME=${codexHome}\0`) &&
+          !/\) Z /.test(stat) &&
+          (command === undefined || cmdline.includes(command))
+        )
+          found.push(Number(entry));
       } catch {
         // The process ended while we looked.
       }
