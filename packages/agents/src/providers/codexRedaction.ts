@@ -24,6 +24,22 @@ export interface SecretRedactor {
 }
 
 /**
+ * The run's redactor: the public one plus the walk for what the provider builds itself. Internal: the promise
+ * `built` relies on holds only for the run handle's own events.
+ */
+export interface RunRedactor extends SecretRedactor {
+  /**
+   * `deep` for a tree the provider built: arrays and object literals whose own properties are all enumerable
+   * data properties with string keys, as the mapper and settle make every event (`codexMapper.ts`: values passed
+   * through from the wire are copied to such data when parsed, `codexWire.ts` `jsonData`). Read by plain
+   * property access, without `deep`'s per-key accessor checks; any other container (another prototype, deeper
+   * than `TREE_DEPTH`) goes to `deep`. Returns the same reference when nothing changed; a copy shares every
+   * clean subtree.
+   */
+  built<T>(value: T): T;
+}
+
+/**
  * Values shorter than this are never treated as secrets. Real API keys and OAuth tokens are 20+ characters;
  * below 8 a "secret" is usually a placeholder (`x`, `none`, `true`) or a common word whose replacement would
  * shred ordinary text (`pass` in "password", `8080` in every URL). Short passwords in URLs are still removed
@@ -108,6 +124,12 @@ function variants(secret: string): string[] {
 
 /** Builds a redactor for a fixed set of secrets: dedupes, drops short values, and precomputes the pre-check. */
 export function createSecretRedactor(secrets: Iterable<string | undefined>): SecretRedactor {
+  const { secrets: kept, text, deep, error } = createRunRedactor(secrets);
+  return { secrets: kept, text, deep, error };
+}
+
+/** `createSecretRedactor` plus the run handle's walk of its own events (`RunRedactor.built`). */
+export function createRunRedactor(secrets: Iterable<string | undefined>): RunRedactor {
   const kept = new Set<string>();
   for (const secret of secrets) {
     if (typeof secret === "string" && secret.length >= MIN_SECRET_LENGTH) kept.add(secret);
@@ -158,12 +180,13 @@ export function createSecretRedactor(secrets: Iterable<string | undefined>): Sec
     return out;
   };
   const text = (value: string): string => (isClean(value) ? value : redactText(value));
-  const walker = createWalker(isClean, redactText);
+  const { deep, built } = createWalker(isClean, redactText);
   return {
     secrets: Object.freeze([...kept]),
     text,
-    deep: walker,
-    error: walker,
+    deep,
+    error: deep,
+    built,
   };
 }
 
@@ -202,8 +225,11 @@ type Scan = 0 | 1 | 2;
 const CLEAN: Scan = 0;
 const DIRTY: Scan = 1;
 const OTHER: Scan = 2;
-/** Plain data nested deeper than this goes to the general, cycle-safe scan. */
-const TREE_DEPTH = 64;
+/**
+ * Plain data nested deeper than this goes to the general, cycle-safe scan; so does a `built` tree's (what the
+ * wire parser copies to JSON data, it copies at least this deep).
+ */
+export const TREE_DEPTH = 64;
 /** Containers the clean-path scan visits before it hands over (shared subtrees are visited once per path). */
 const TREE_NODES = 4096;
 
@@ -266,7 +292,7 @@ function* children(value: Container): Generator<unknown> {
 function createWalker(
   isClean: (value: string) => boolean,
   redactText: (value: string) => string,
-): <T>(value: T) => T {
+): { deep: <T>(value: T) => T; built: <T>(value: T) => T } {
   // Strings are immutable and the secrets fixed, so a string instance found clean stays clean: an event holds
   // the same instance twice (a command's output is its `content` and its `metadata.output`), scanned once.
   // Likewise the last string that changed and its redaction: one `text` per instance, one copy per instance.
@@ -441,11 +467,55 @@ function createWalker(
     return out;
   }
 
-  return <T>(value: T): T => {
+  const deep = <T>(value: T): T => {
     if (typeof value === "string") return redact(value) as T;
     budget = TREE_NODES;
     const found = treeScan(value, 0);
     if (found === CLEAN || (found === OTHER && !anyDirty(value))) return value;
     return copy(value, dirtySet(value as Container), new Map()) as T;
   };
+
+  /**
+   * `RunRedactor.built`: one pass that scans and copies on write. `for...in` reads an object literal's
+   * properties through V8's enum cache, allocating nothing; it also visits inherited enumerable properties
+   * (none, unless `Object.prototype` was polluted), which only scans more.
+   */
+  function builtTree(node: unknown, depth: number): unknown {
+    if (typeof node === "string") return redact(node);
+    if (typeof node !== "object" || node === null) return node;
+    const proto = Reflect.getPrototypeOf(node);
+    if (depth > TREE_DEPTH) return deep(node);
+    if (proto === Array.prototype) {
+      const array = node as unknown[];
+      let out: unknown[] | undefined;
+      for (let index = 0; index < array.length; index++) {
+        const child = array[index];
+        const next = builtTree(child, depth + 1);
+        if (next !== child) {
+          out ??= array.slice();
+          out[index] = next;
+        }
+      }
+      return out === undefined ? node : freezeLike(node, out);
+    }
+    if (proto !== Object.prototype) return deep(node);
+    const record = node as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (const key in record) {
+      const child = record[key];
+      const next = builtTree(child, depth + 1);
+      if (next !== child) {
+        out ??= { ...record };
+        out[key] = next;
+      }
+    }
+    return out === undefined ? node : freezeLike(node, out);
+  }
+
+  return { deep, built: <T>(value: T): T => builtTree(value, 0) as T };
+}
+
+/** `copy`, frozen when `original` was: a redacted copy keeps the shape guarantees of what it replaces. */
+function freezeLike<T extends object>(original: object, copy: T): T {
+  return Object.isFrozen(original) ? Object.freeze(copy) : copy;
 }
