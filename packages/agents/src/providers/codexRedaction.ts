@@ -61,6 +61,8 @@ const PATTERN_WORDS = /bearer|authorization/i;
 const SHORTEST_MATCH = 7;
 /** Up to this length one combined regex pre-check is cheaper than a native search per literal. */
 const SHORT_TEXT = 256;
+/** Clean strings up to this length are remembered by the walk (one per length: a bounded, tiny cache). */
+const CACHED_LENGTH = SHORT_TEXT;
 
 /** The literal the key pattern needs; real API keys (and so their URL-encoded and JSON-escaped forms) hold it. */
 const KEY_PREFIX = "sk-";
@@ -296,15 +298,21 @@ function createWalker(
   // Strings are immutable and the secrets fixed, so a string instance found clean stays clean: an event holds
   // the same instance twice (a command's output is its `content` and its `metadata.output`), scanned once.
   // Likewise the last string that changed and its redaction: one `text` per instance, one copy per instance.
+  // Short text repeats across events (event types, phases, statuses, ids, stock messages): the last clean string
+  // of each length up to `CACHED_LENGTH` is kept, so a repeat costs one comparison instead of a regex call.
   let lastClean = "";
+  const cleanByLength: string[] = new Array<string>(CACHED_LENGTH + 1).fill("");
   let lastDirty = "";
   let lastRedacted = "";
   const redact = (value: string): string => {
-    if (value === lastClean) return value;
+    const length = value.length;
+    if (length <= CACHED_LENGTH ? value === cleanByLength[length] : value === lastClean) return value;
     if (value === lastDirty) return lastRedacted;
     const out = isClean(value) ? value : redactText(value);
-    if (out === value) lastClean = value;
-    else {
+    if (out === value) {
+      if (length <= CACHED_LENGTH) cleanByLength[length] = value;
+      else lastClean = value;
+    } else {
       lastDirty = value;
       lastRedacted = out;
     }
