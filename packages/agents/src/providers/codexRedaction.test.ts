@@ -83,6 +83,29 @@ describe("createSecretRedactor: text", () => {
     expect(redactor.text("xaaaaaaaabbbbbbbbx")).toBe(`x${REDACTED}x`);
   });
 
+  it("leaves no fragment of overlapping secrets when more occurrences follow (property)", () => {
+    // A merged span once ended where its first secret did, so a later occurrence let the rest of the second through.
+    expect(
+      createSecretRedactor(["AAAAbbbbCCCC", "CCCCddddEEEE"]).text("x AAAAbbbbCCCCddddEEEE y AAAAbbbbCCCC z"),
+    ).toBe(`x ${REDACTED} y ${REDACTED} z`);
+    fc.assert(
+      fc.property(
+        secretArb,
+        secretArb,
+        fc.integer({ min: 1, max: MIN_SECRET_LENGTH - 1 }),
+        fc.array(fillerArb, { minLength: 3, maxLength: 3 }),
+        (first, rest, overlap, [a, b, c]) => {
+          const second = `${first.slice(-overlap)}${rest}`;
+          const out = createSecretRedactor([first, second]).text(
+            `${a}${first}${rest}${b}${first}${c}${second}`,
+          );
+          expect(out).not.toContain(rest);
+          expect(out).not.toContain(first);
+        },
+      ),
+    );
+  });
+
   it("catches the URL-encoded, JSON-escaped and base64 forms of a secret", () => {
     const secret = 'p@ss/w"rd+key';
     const redactor = createSecretRedactor([secret]);

@@ -165,13 +165,29 @@ export function createRunRedactor(secrets: Iterable<string | undefined>): RunRed
     return otherPatternsFree(value);
   };
   /** `text` for a value `isClean` rejected. */
+  const longest = Math.max(0, ...needles.map((needle) => needle.length));
+  /** Positions of the `[REDACTED]`s the last `replaceNeedles` inserted (one array per redactor, reused). */
+  const inserted: number[] = [];
+  /** True when a needle overlaps one of the `inserted` markers of `value`. */
+  const needleAtMarker = (value: string): boolean => {
+    for (const at of inserted) {
+      const around = value.slice(Math.max(0, at - longest + 1), at + REDACTED.length + longest - 1);
+      if (needles.some((needle) => around.includes(needle))) return true;
+    }
+    return false;
+  };
+  /** `text` for a value `isClean` rejected. */
   const redactText = (value: string): string => {
     let out = value;
-    let hit = needles.some((needle) => out.includes(needle));
-    // A replacement can complete a secret with the text around it ("[REDACTED]" + suffix): repeat to a fixed point.
-    for (let round = 0; hit && round < 8; round++) {
-      out = replaceNeedles(out, needles);
-      hit = needles.some((needle) => out.includes(needle));
+    // A replacement can complete a secret with the text around it ("[REDACTED]" + suffix): repeat to a fixed
+    // point. Every occurrence of the text before a round lies inside a replaced span, so one the round creates
+    // overlaps a marker it inserted: only the markers' surroundings need a second look.
+    for (let round = 0; round < 8; round++) {
+      inserted.length = 0;
+      const next = replaceNeedles(out, needles, inserted);
+      if (next === out) break;
+      out = next;
+      if (!needleAtMarker(out)) break;
     }
     // Each pattern runs only where its literal is (a regex pass costs far more than a literal probe).
     if (hasKeyPrefix(out)) out = out.replace(KEY_SHAPED, REDACTED);
@@ -192,32 +208,41 @@ export function createRunRedactor(secrets: Iterable<string | undefined>): RunRed
   };
 }
 
-/** Replaces the union of all needle occurrences (overlaps merged), so no fragment of an overlapped secret survives. */
-function replaceNeedles(value: string, needles: readonly string[]): string {
+/**
+ * Replaces the union of all needle occurrences (overlapping and touching ones merged into one span), so no
+ * fragment of an overlapped secret survives; `value` itself when there is none. Pushes to `inserted` where
+ * each `[REDACTED]` starts in the result.
+ */
+function replaceNeedles(value: string, needles: readonly string[], inserted: number[]): string {
   const spans: [number, number][] = [];
   for (const needle of needles) {
     for (let at = value.indexOf(needle); at >= 0; at = value.indexOf(needle, at + 1)) {
       spans.push([at, at + needle.length]);
     }
   }
+  if (spans.length === 0) return value;
   spans.sort((a, b) => a[0] - b[0]);
   let out = "";
   let cursor = 0;
-  let open = -1;
-  let end = -1;
-  for (const [start, stop] of spans) {
-    if (open >= 0 && start <= end) {
-      end = Math.max(end, stop);
+  let [start, end] = spans[0] as [number, number];
+  const close = () => {
+    out += value.slice(cursor, start);
+    inserted.push(out.length);
+    out += REDACTED;
+    cursor = end;
+  };
+  for (let index = 1; index < spans.length; index++) {
+    const [from, to] = spans[index] as [number, number];
+    if (from <= end) {
+      end = Math.max(end, to);
       continue;
     }
-    if (open >= 0) out += REDACTED;
-    out += value.slice(cursor, start);
-    open = start;
-    end = stop;
-    cursor = stop;
+    close();
+    start = from;
+    end = to;
   }
-  if (open >= 0) out += REDACTED;
-  return out + value.slice(Math.max(cursor, end));
+  close();
+  return out + value.slice(cursor);
 }
 
 type Container = object;
