@@ -286,7 +286,13 @@ export function parseThreadEvent(raw: unknown, index: number): ParsedThreadEvent
   const found = schemaFor(raw);
   if (found === undefined) throw invalidEvent(index, "type: expected a string", ["type"], "unknown");
   const { schema, type } = found;
-  const parsed = schema.safeParse(raw);
+  let parsed: ReturnType<typeof schema.safeParse>;
+  try {
+    parsed = schema.safeParse(raw);
+  } catch (error) {
+    // Only a custom `createClient` can hand values that throw when read (a getter); the SDK's are parsed JSON.
+    throw invalidEvent(index, `event: could not be read (${String(error)})`, [], type);
+  }
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const path = schema === unknownEventSchema ? ["type"] : (issue?.path ?? []).map(String);
