@@ -639,7 +639,7 @@ describe("mapThreadEvent: plain data out (what the run handle's redactor walk re
       arguments: { visible: { deep: [KEY] }, lazy: `via getter ${KEY}` },
       result: { content: [{ type: "text", text: KEY }], extra: { lazy: `via getter ${KEY}` } },
     });
-    expect(Object.keys((events[1]?.metadata as { arguments: object }).arguments)).toEqual([
+    expect(Object.keys((events[1]?.metadata as { arguments: object } | undefined)?.arguments ?? {})).toEqual([
       "visible",
       "lazy",
     ]);
