@@ -11,11 +11,12 @@ import { BENCH_API_KEY, realisticLines } from "./stream.mjs";
 if (process.argv[2] === "--summarize") {
   summarize(JSON.parse(readFileSync(process.argv[3], "utf8")));
 } else {
-  const events = realisticLines(Number(process.env.BENCH_EVENTS ?? 20_000)).map((line) => JSON.parse(line));
+  const lines = realisticLines(Number(process.env.BENCH_EVENTS ?? 20_000));
   const env = { ...process.env, CODEX_API_KEY: BENCH_API_KEY };
   delete env.OPENAI_BASE_URL;
+  // As the SDK's stream (and the per-event bench): each line parsed as it is yielded.
   async function* replay() {
-    for (const event of events) yield event;
+    for (const line of lines) yield JSON.parse(line);
   }
   const provider = new CodexProvider({
     env,
@@ -28,7 +29,7 @@ if (process.argv[2] === "--summarize") {
     for await (const _event of provider.run("profile", { workingDirectory: tmpdir() })) count++;
   }
   const ms = performance.now() - started;
-  console.log(`${count} provider events from ${events.length * reps} thread events in ${ms.toFixed(0)} ms`);
+  console.log(`${count} provider events from ${lines.length * reps} thread events in ${ms.toFixed(0)} ms`);
 }
 
 function summarize(profile) {

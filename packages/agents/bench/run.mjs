@@ -65,8 +65,9 @@ await step("events", `per event (${settings.events} events × ${settings.eventRe
     `Per event: a turn of ${samples.events} thread events (average line ${samples.avgLineBytes} B) built from the recorded item ` +
       "events in `src/providers/fixtures/*.jsonl` with unique ids and command outputs of 64 B–64 KB, the configured " +
       "API key planted in every 7th output. Three arms per repetition, in rotating order: `JSON.parse` of each line; " +
-      "a bare `for await` over an async generator of the pre-parsed events; `CodexProvider.run` fed that generator " +
-      "through the public `createClient` option (real bootstrap, API-key mode, so redaction runs). Figure: median " +
+      "a bare `for await` over an async generator that parses each line as it yields it, as the SDK's `runStreamed` " +
+      "does; `CodexProvider.run` fed that same generator through the public `createClient` option (real bootstrap, " +
+      "API-key mode, so redaction runs). Figure: median " +
       "of per-repetition (provider − bare) / parse. Allocation: V8 heap bytes allocated by one drain, measured as " +
       "heap growth plus what each GC reclaimed (`v8.GCProfiler`), provider minus bare iteration, per event.",
   );

@@ -453,6 +453,57 @@ describe("CodexProvider", () => {
     expect(error?.cause).toBeInstanceOf(TypeError);
   });
 
+  it("answers next() calls made before the previous one settled in order, as an async generator does", async () => {
+    const toolItem = {
+      id: "c1",
+      type: "command_execution",
+      command: "ls",
+      aggregated_output: "a",
+      exit_code: 0,
+    };
+    const stream = [
+      okStream[0],
+      { type: "item.completed", item: { ...toolItem, status: "completed" } },
+      ...okStream.slice(1),
+    ];
+    const run = provider(replay(stream)).run("x", { workingDirectory: "/repo" });
+    const steps = await Promise.all(Array.from({ length: 7 }, () => run.next()));
+    expect(steps.map((step) => (step.done ? "done" : step.value.type))).toEqual([
+      "system",
+      "tool_use",
+      "tool_result",
+      "assistant",
+      "usage",
+      "result",
+      "done",
+    ]);
+  });
+
+  it("fails an SDK stream whose next() throws synchronously like one whose next() rejects", async () => {
+    const failing = (sync: boolean) =>
+      provider(replay(okStream), record(), {
+        createClient: () => {
+          const thread = {
+            runStreamed: async () => {
+              const events = (async function* () {})();
+              events.next = sync
+                ? () => {
+                    throw new Error(`stream broke ${KEY}`);
+                  }
+                : () => Promise.reject(new Error(`stream broke ${KEY}`));
+              return { events };
+            },
+          };
+          return { startThread: () => thread, resumeThread: () => thread };
+        },
+      });
+    const thrown = await collect(failing(true).run("x", { workingDirectory: "/repo" }));
+    const rejected = await collect(failing(false).run("x", { workingDirectory: "/repo" }));
+    expect(CodexProviderError.isInstance(thrown.error)).toBe(true);
+    expect(thrown.error?.code).toBe(rejected.error?.code);
+    expect(JSON.stringify(thrown.error)).not.toContain(KEY);
+  });
+
   it("the shared process scan refuses to pass vacuously off Linux", async () => {
     await expect(codexProcessesUsing("/tmp/ch", "darwin")).rejects.toThrow(/needs Linux/);
   });

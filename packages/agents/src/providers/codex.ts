@@ -28,7 +28,7 @@ import {
   parseRunInput,
   type ResolvedProviderSettings,
 } from "./codexOptions.js";
-import { createSecretRedactor, type SecretRedactor } from "./codexRedaction.js";
+import { createRunRedactor, type RunRedactor } from "./codexRedaction.js";
 import {
   collectSecrets,
   shellEnvironmentExclusions,
@@ -84,7 +84,7 @@ interface RunControl {
    * The run's redactor: built from env and config before anything runs (so validation and bootstrap errors are
    * redacted), rebuilt once the bootstrap resolved the key and, in CLI-login mode, `auth.json` was read.
    */
-  redactor: SecretRedactor;
+  redactor: RunRedactor;
 }
 
 function stopRun(control: RunControl, reason: StopReason): void {
@@ -94,48 +94,152 @@ function stopRun(control: RunControl, reason: StopReason): void {
 
 const DONE: IteratorResult<ProviderEvent, undefined> = { done: true, value: undefined };
 const ignore = (): void => undefined;
+const NONE: readonly ProviderEvent[] = [];
+
+/**
+ * The per-event loop of a run. `#execute` sets the turn up, then yields one pump instead of each event: the run
+ * handle reads the SDK's stream itself (one promise hop per event, where an async generator in between costs
+ * three) and resumes `#execute` with a `StreamEnd` for teardown and settle.
+ */
+class EventPump {
+  constructor(
+    /** The SDK's event stream. */
+    readonly events: AsyncGenerator<unknown>,
+    /** Before each read: what the previous event called for (fail-fast, the fatal grace), the idle deadline. */
+    readonly beforeRead: () => void,
+    /** The events one raw event maps to; never throws. */
+    readonly map: (raw: unknown) => readonly ProviderEvent[],
+  ) {}
+}
+
+/** How the SDK's stream ended: done, or `failed` with what its `next()` threw. */
+interface StreamEnd {
+  failed: boolean;
+  error?: unknown;
+}
+const STREAM_DONE: StreamEnd = { failed: false };
+
+type RunSource = AsyncGenerator<ProviderEvent | EventPump, void, StreamEnd | undefined>;
 
 /** The run handle; the single place every yielded event and thrown error passes the redactor. */
 class CodexRunHandle implements CodexRun {
-  readonly #source: AsyncGenerator<ProviderEvent, void, undefined> | CodexProviderError;
+  readonly #source: RunSource | undefined;
+  /** The input or option error the run failed with before it started. */
+  readonly #invalid: CodexProviderError | undefined;
   readonly #control: RunControl;
   #pending: Promise<unknown> | undefined;
+  /** True while a step is in flight: a `next()` called meanwhile waits for it, as on an async generator. */
+  #busy = false;
   #closed = false;
+  /** Set while the handle reads the SDK's stream itself. */
+  #pump: EventPump | undefined;
+  /** Mapped events of the last raw event not handed out yet (a tool's first `tool_use` and its result). */
+  #queue: readonly ProviderEvent[] = NONE;
+  #queued = 0;
+  /** What `#source` is resumed with when the pump's stream ended. */
+  #end: StreamEnd | undefined;
 
-  constructor(
-    source: AsyncGenerator<ProviderEvent, void, undefined> | CodexProviderError,
-    control: RunControl,
-  ) {
-    this.#source = source;
+  constructor(source: RunSource | CodexProviderError, control: RunControl) {
+    if (CodexProviderError.isInstance(source)) this.#invalid = source;
+    else this.#source = source;
     this.#control = control;
   }
 
   next(): Promise<IteratorResult<ProviderEvent, undefined>> {
     if (this.#closed) return Promise.resolve(DONE);
     const source = this.#source;
-    if (CodexProviderError.isInstance(source)) {
+    if (source === undefined) {
       this.#closed = true;
-      return Promise.reject(this.#control.redactor.error(source));
+      return Promise.reject(this.#control.redactor.error(this.#invalid));
     }
-    // The two handlers are bound once per run: the per-event path allocates no closures.
-    const step = source.next().then(this.#onStep, this.#onFailure);
+    if (this.#busy) {
+      const after = (this.#pending as Promise<unknown>).then(this.#again, this.#again);
+      this.#pending = after;
+      return after;
+    }
+    if (this.#queued < this.#queue.length) {
+      return Promise.resolve(this.#emit(this.#queue[this.#queued++] as ProviderEvent));
+    }
+    // The handlers are bound once per run: the per-event path allocates no closures.
+    let step: Promise<IteratorResult<ProviderEvent, undefined>>;
+    const pump = this.#pump;
+    if (pump === undefined) {
+      const end = this.#end;
+      this.#end = undefined;
+      step = source.next(end).then(this.#onStep, this.#onFailure);
+    } else {
+      try {
+        pump.beforeRead();
+        step = Promise.resolve(pump.events.next()).then(this.#onRead, this.#onReadFailure);
+      } catch (error) {
+        step = Promise.reject(error).then(undefined, this.#onReadFailure);
+      }
+    }
+    this.#busy = true;
     this.#pending = step;
     return step;
   }
 
+  readonly #again = (): Promise<IteratorResult<ProviderEvent, undefined>> => this.next();
+
   /** Every event the run yields passes here: the one place events are redacted. */
+  #emit(event: ProviderEvent): IteratorResult<ProviderEvent, undefined> {
+    // Events are the mapper's and settle's own plain data (see `RunRedactor.built`).
+    return { done: false, value: this.#control.redactor.built(event) };
+  }
+
   readonly #onStep = (
-    result: IteratorResult<ProviderEvent, void>,
-  ): IteratorResult<ProviderEvent, undefined> => {
+    result: IteratorResult<ProviderEvent | EventPump, void>,
+  ): IteratorResult<ProviderEvent, undefined> | Promise<IteratorResult<ProviderEvent, undefined>> => {
+    this.#busy = false;
     if (result.done || this.#closed) {
       this.#closed = true;
       return DONE;
     }
-    return { done: false, value: this.#control.redactor.deep(result.value) };
+    if (result.value instanceof EventPump) {
+      this.#pump = result.value;
+      return this.next();
+    }
+    return this.#emit(result.value);
   };
+
+  /** One raw event read by the pump: its first mapped event now, the rest queued, none: the next read. */
+  readonly #onRead = (
+    result: IteratorResult<unknown>,
+  ): IteratorResult<ProviderEvent, undefined> | Promise<IteratorResult<ProviderEvent, undefined>> => {
+    this.#busy = false;
+    if (this.#closed) return DONE;
+    if (result.done) return this.#endStream(STREAM_DONE);
+    let mapped: readonly ProviderEvent[];
+    try {
+      mapped = (this.#pump as EventPump).map(result.value);
+    } catch (error) {
+      return this.#endStream({ failed: true, error });
+    }
+    if (mapped.length === 0) return this.next();
+    this.#queue = mapped;
+    this.#queued = 1;
+    return this.#emit(mapped[0] as ProviderEvent);
+  };
+
+  readonly #onReadFailure = (
+    error: unknown,
+  ): IteratorResult<ProviderEvent, undefined> | Promise<IteratorResult<ProviderEvent, undefined>> => {
+    this.#busy = false;
+    if (this.#closed) return DONE;
+    return this.#endStream({ failed: true, error });
+  };
+
+  /** The SDK's stream ended: `#execute` takes over again (teardown, settle, the result or the error). */
+  #endStream(end: StreamEnd): Promise<IteratorResult<ProviderEvent, undefined>> {
+    this.#pump = undefined;
+    this.#end = end;
+    return this.next();
+  }
 
   /** Every error the run throws passes here: the one place errors are redacted. */
   readonly #onFailure = (error: unknown): IteratorResult<ProviderEvent, undefined> => {
+    this.#busy = false;
     const byConsumer = this.#closed;
     this.#closed = true;
     if (byConsumer) return DONE;
@@ -148,8 +252,7 @@ class CodexRunHandle implements CodexRun {
       stopRun(this.#control, { kind: "consumer" });
     }
     await this.#pending?.then(ignore, ignore);
-    if (!CodexProviderError.isInstance(this.#source))
-      await this.#source.return(undefined).catch(() => undefined);
+    await this.#source?.return(undefined).catch(() => undefined);
     return DONE;
   }
 
@@ -212,7 +315,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     const startedAt = this.#now();
     const control: RunControl = {
       controller: new AbortController(),
-      redactor: createSecretRedactor(collectSecrets({ env: this.#env, config: this.#settings.config })),
+      redactor: createRunRedactor(collectSecrets({ env: this.#env, config: this.#settings.config })),
     };
     let prepared: PreparedRun;
     try {
@@ -263,11 +366,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     return this.close();
   }
 
-  async *#execute(
-    prepared: PreparedRun,
-    control: RunControl,
-    startedAt: number,
-  ): AsyncGenerator<ProviderEvent, void, undefined> {
+  async *#execute(prepared: PreparedRun, control: RunControl, startedAt: number): RunSource {
     const { input, options: runOptions } = prepared;
     let boot: CodexBootstrap;
     try {
@@ -292,7 +391,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     const mcp = toMcpRunConfig(runOptions.mcpServers ?? {}, boot.childEnv);
     const userConfig = mergeMcpConfig(this.#settings.config ?? {}, mcp.config);
     const authJson = boot.authMode === "cli_login" ? await readAuthJson(boot.codexHome) : undefined;
-    control.redactor = createSecretRedactor([
+    control.redactor = createRunRedactor([
       ...collectSecrets({ env: this.#env, config: userConfig, apiKey: boot.apiKey, authJson }),
       ...mcp.secrets,
     ]);
@@ -381,27 +480,26 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
         };
         events = (await thread.runStreamed(input, turnOptions)).events;
       }
-      // Read until the SDK's stream ends, i.e. codex exited: its exit code and stderr arrive only then. Not
-      // `for await`: that would call the SDK's `return()` before our `finally` aborts.
-      while (events !== undefined) {
+      // The handle reads until the SDK's stream ends, i.e. codex exited: its exit code and stderr arrive only
+      // then. It never calls the SDK's `return()`: our `finally` aborts first.
+      if (events !== undefined) {
         processStarted = true;
-        let next: IteratorResult<unknown>;
-        waitingForCodex = true;
-        idleTimer?.refresh();
-        try {
-          next = await events.next();
-        } catch (error) {
-          streamError = error;
-          break;
-        }
-        waitingForCodex = false;
-        if (next.done) break;
-        const mapped = mapThreadEvent(next.value, state, context);
-        for (let index = 0; index < mapped.length; index++) yield mapped[index] as ProviderEvent;
-        if (state.invalid !== undefined || state.stopNow) stopRun(control, { kind: "fail_fast" });
-        else if (state.fatalMessage !== undefined && graceTimer === undefined) {
-          graceTimer = setTimeout(() => stopRun(control, { kind: "grace" }), FATAL_EXIT_GRACE_MS);
-        }
+        const end = yield new EventPump(
+          events,
+          () => {
+            if (state.invalid !== undefined || state.stopNow) stopRun(control, { kind: "fail_fast" });
+            else if (state.fatalMessage !== undefined && graceTimer === undefined) {
+              graceTimer = setTimeout(() => stopRun(control, { kind: "grace" }), FATAL_EXIT_GRACE_MS);
+            }
+            waitingForCodex = true;
+            idleTimer?.refresh();
+          },
+          (raw) => {
+            waitingForCodex = false;
+            return mapThreadEvent(raw, state, context);
+          },
+        );
+        if (end?.failed) streamError = end.error;
       }
     } catch (error) {
       streamError ??= error;

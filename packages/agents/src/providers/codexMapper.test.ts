@@ -566,3 +566,101 @@ describe("settle", () => {
     });
   });
 });
+
+describe("mapThreadEvent: plain data out (what the run handle's redactor walk relies on)", () => {
+  /** True when every container is an array or an object literal of enumerable, string-keyed data properties. */
+  function isPlainTree(value: unknown, depth = 0): boolean {
+    if (typeof value !== "object" || value === null) return true;
+    const proto = Reflect.getPrototypeOf(value);
+    if (proto !== Array.prototype && proto !== Object.prototype) return false;
+    if (Object.getOwnPropertySymbols(value).length > 0) return false;
+    return Object.getOwnPropertyNames(value).every((key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(value, key) as PropertyDescriptor;
+      if (Array.isArray(value) && key === "length") return true;
+      return (
+        "value" in descriptor && descriptor.enumerable === true && isPlainTree(descriptor.value, depth + 1)
+      );
+    });
+  }
+
+  it("copies an MCP tool's arguments and result to JSON data, whatever a custom client handed", () => {
+    let reads = 0;
+    const args = Object.defineProperty({ visible: { deep: [KEY] } }, "lazy", {
+      get: () => {
+        reads++;
+        return `via getter ${KEY}`;
+      },
+      enumerable: true,
+    });
+    Object.defineProperty(args, "hidden", { value: KEY, enumerable: false });
+    Object.defineProperty(args, Symbol("tag"), { value: KEY, enumerable: true });
+    const result = {
+      content: [{ type: "text", text: KEY }],
+      structured_content: { list: [args] },
+      extra: args,
+    };
+    const { events } = mapStream([
+      {
+        type: "item.completed",
+        item: {
+          id: "t1",
+          type: "mcp_tool_call",
+          server: "s",
+          tool: "t",
+          arguments: args,
+          result,
+          status: "completed",
+        },
+      },
+    ]);
+    expect(events.map((event) => event.type)).toEqual(["tool_use", "tool_result"]);
+    for (const event of events) expect(isPlainTree(event)).toBe(true);
+    expect(events[1]?.metadata).toMatchObject({
+      arguments: { visible: { deep: [KEY] }, lazy: `via getter ${KEY}` },
+      result: { content: [{ type: "text", text: KEY }], extra: { lazy: `via getter ${KEY}` } },
+    });
+    expect(Object.keys((events[1]?.metadata as { arguments: object } | undefined)?.arguments ?? {})).toEqual([
+      "visible",
+      "lazy",
+    ]);
+    // Read while parsing, like every other field zod reads: the redactor never sees the getter.
+    expect(reads).toBeGreaterThan(0);
+  });
+
+  it("keeps what is not JSON data (Maps, dates, class instances) for the redactor's general walk", () => {
+    const when = new Date(0);
+    const map = new Map([["k", KEY]]);
+    const [, event] = mapStream([
+      {
+        type: "item.completed",
+        item: {
+          id: "t1",
+          type: "mcp_tool_call",
+          server: "s",
+          tool: "t",
+          arguments: { when, map },
+          status: "completed",
+        },
+      },
+    ]).events;
+    expect(event?.metadata).toMatchObject({ arguments: { when, map } });
+  });
+
+  it("fails an event that throws when read with CODEX_INVALID_EVENT, not the thrown error", () => {
+    const args = Object.defineProperty({}, "boom", {
+      get: () => {
+        throw new Error("getter broke");
+      },
+      enumerable: true,
+    });
+    const state = createMapperState();
+    const raw = {
+      type: "item.completed",
+      item: { id: "t1", type: "mcp_tool_call", server: "s", tool: "t", arguments: args, status: "completed" },
+    };
+    expect(mapThreadEvent(raw, state, context())).toEqual([]);
+    expect(CodexProviderError.isInstance(state.invalid)).toBe(true);
+    expect(state.invalid?.code).toBe("CODEX_INVALID_EVENT");
+    expect(state.invalid?.message).toContain("getter broke");
+  });
+});

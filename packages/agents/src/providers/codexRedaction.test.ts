@@ -2,7 +2,7 @@ import { inspect } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CodexProviderError } from "./codexError.js";
-import { createSecretRedactor, MIN_SECRET_LENGTH, REDACTED } from "./codexRedaction.js";
+import { createRunRedactor, createSecretRedactor, MIN_SECRET_LENGTH, REDACTED } from "./codexRedaction.js";
 
 /** Characters real keys and tokens are made of, plus a few that need escaping in URLs and JSON. */
 const SECRET_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/=:@%"\\ ';
@@ -81,6 +81,29 @@ describe("createSecretRedactor: text", () => {
   it("merges overlapping secrets so no fragment survives", () => {
     const redactor = createSecretRedactor(["aaaaaaaab", "abbbbbbbb"]);
     expect(redactor.text("xaaaaaaaabbbbbbbbx")).toBe(`x${REDACTED}x`);
+  });
+
+  it("leaves no fragment of overlapping secrets when more occurrences follow (property)", () => {
+    // A merged span once ended where its first secret did, so a later occurrence let the rest of the second through.
+    expect(
+      createSecretRedactor(["AAAAbbbbCCCC", "CCCCddddEEEE"]).text("x AAAAbbbbCCCCddddEEEE y AAAAbbbbCCCC z"),
+    ).toBe(`x ${REDACTED} y ${REDACTED} z`);
+    fc.assert(
+      fc.property(
+        secretArb,
+        secretArb,
+        fc.integer({ min: 1, max: MIN_SECRET_LENGTH - 1 }),
+        fc.array(fillerArb, { minLength: 3, maxLength: 3 }),
+        (first, rest, overlap, [a, b, c]) => {
+          const second = `${first.slice(-overlap)}${rest}`;
+          const out = createSecretRedactor([first, second]).text(
+            `${a}${first}${rest}${b}${first}${c}${second}`,
+          );
+          expect(out).not.toContain(rest);
+          expect(out).not.toContain(first);
+        },
+      ),
+    );
   });
 
   it("catches the URL-encoded, JSON-escaped and base64 forms of a secret", () => {
@@ -343,6 +366,37 @@ function buildError(shape: unknown, secret: string): CodexProviderError {
   }
   return new CodexProviderError({ code, message, retryable, details, cause });
 }
+
+describe("createRunRedactor: built (the run handle's walk of its own events)", () => {
+  it("redacts plain data exactly as deep does, and returns clean data as the same reference (property)", () => {
+    fc.assert(
+      fc.property(eventArb, secretArb, (event, secret) => {
+        const input = plant(event, secret);
+        const redactor = createRunRedactor([secret]);
+        const out = redactor.built(input);
+        expect(out).toEqual(createSecretRedactor([secret]).deep(input));
+        expect(surfaces(out).includes(secret)).toBe(false);
+        if (!JSON.stringify(input).includes(JSON.stringify(secret).slice(1, -1))) expect(out).toBe(input);
+      }),
+    );
+  });
+
+  it("hands other containers and deep trees to deep's walk, and keeps clean subtrees shared", () => {
+    const secret = "built-secret-42";
+    const redactor = createRunRedactor([secret]);
+    const clean = { list: ["ok"] };
+    let deepTree: unknown = secret;
+    for (let level = 0; level < 100; level++) deepTree = { level: deepTree };
+    const input = { clean, map: new Map([["k", secret]]), frozen: Object.freeze({ text: secret }), deepTree };
+    const out = redactor.built(input);
+    expect(out.clean).toBe(clean);
+    expect(out.map.get("k")).toBe(REDACTED);
+    expect(Object.isFrozen(out.frozen)).toBe(true);
+    expect(out.frozen.text).toBe(REDACTED);
+    expect(surfaces(out)).not.toContain(secret);
+    expect(surfaces(input)).toContain(secret);
+  });
+});
 
 describe("createSecretRedactor: error", () => {
   it("leaves no secret in message, stack, details, cause chain, toJSON or util.inspect (property)", () => {

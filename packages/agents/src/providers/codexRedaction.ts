@@ -24,6 +24,22 @@ export interface SecretRedactor {
 }
 
 /**
+ * The run's redactor: the public one plus the walk for what the provider builds itself. Internal: the promise
+ * `built` relies on holds only for the run handle's own events.
+ */
+export interface RunRedactor extends SecretRedactor {
+  /**
+   * `deep` for a tree the provider built: arrays and object literals whose own properties are all enumerable
+   * data properties with string keys, as the mapper and settle make every event (`codexMapper.ts`: values passed
+   * through from the wire are copied to such data when parsed, `codexWire.ts` `jsonData`). Read by plain
+   * property access, without `deep`'s per-key accessor checks; any other container (another prototype, deeper
+   * than `TREE_DEPTH`) goes to `deep`. Returns the same reference when nothing changed; a copy shares every
+   * clean subtree.
+   */
+  built<T>(value: T): T;
+}
+
+/**
  * Values shorter than this are never treated as secrets. Real API keys and OAuth tokens are 20+ characters;
  * below 8 a "secret" is usually a placeholder (`x`, `none`, `true`) or a common word whose replacement would
  * shred ordinary text (`pass` in "password", `8080` in every URL). Short passwords in URLs are still removed
@@ -45,6 +61,8 @@ const PATTERN_WORDS = /bearer|authorization/i;
 const SHORTEST_MATCH = 7;
 /** Up to this length one combined regex pre-check is cheaper than a native search per literal. */
 const SHORT_TEXT = 256;
+/** Clean strings up to this length are remembered by the walk (one per length: a bounded, tiny cache). */
+const CACHED_LENGTH = SHORT_TEXT;
 
 /** The literal the key pattern needs; real API keys (and so their URL-encoded and JSON-escaped forms) hold it. */
 const KEY_PREFIX = "sk-";
@@ -108,6 +126,12 @@ function variants(secret: string): string[] {
 
 /** Builds a redactor for a fixed set of secrets: dedupes, drops short values, and precomputes the pre-check. */
 export function createSecretRedactor(secrets: Iterable<string | undefined>): SecretRedactor {
+  const { secrets: kept, text, deep, error } = createRunRedactor(secrets);
+  return { secrets: kept, text, deep, error };
+}
+
+/** `createSecretRedactor` plus the run handle's walk of its own events (`RunRedactor.built`). */
+export function createRunRedactor(secrets: Iterable<string | undefined>): RunRedactor {
   const kept = new Set<string>();
   for (const secret of secrets) {
     if (typeof secret === "string" && secret.length >= MIN_SECRET_LENGTH) kept.add(secret);
@@ -141,13 +165,29 @@ export function createSecretRedactor(secrets: Iterable<string | undefined>): Sec
     return otherPatternsFree(value);
   };
   /** `text` for a value `isClean` rejected. */
+  const longest = Math.max(0, ...needles.map((needle) => needle.length));
+  /** Positions of the `[REDACTED]`s the last `replaceNeedles` inserted (one array per redactor, reused). */
+  const inserted: number[] = [];
+  /** True when a needle overlaps one of the `inserted` markers of `value`. */
+  const needleAtMarker = (value: string): boolean => {
+    for (const at of inserted) {
+      const around = value.slice(Math.max(0, at - longest + 1), at + REDACTED.length + longest - 1);
+      if (needles.some((needle) => around.includes(needle))) return true;
+    }
+    return false;
+  };
+  /** `text` for a value `isClean` rejected. */
   const redactText = (value: string): string => {
     let out = value;
-    let hit = needles.some((needle) => out.includes(needle));
-    // A replacement can complete a secret with the text around it ("[REDACTED]" + suffix): repeat to a fixed point.
-    for (let round = 0; hit && round < 8; round++) {
-      out = replaceNeedles(out, needles);
-      hit = needles.some((needle) => out.includes(needle));
+    // A replacement can complete a secret with the text around it ("[REDACTED]" + suffix): repeat to a fixed
+    // point. Every occurrence of the text before a round lies inside a replaced span, so one the round creates
+    // overlaps a marker it inserted: only the markers' surroundings need a second look.
+    for (let round = 0; round < 8; round++) {
+      inserted.length = 0;
+      const next = replaceNeedles(out, needles, inserted);
+      if (next === out) break;
+      out = next;
+      if (!needleAtMarker(out)) break;
     }
     // Each pattern runs only where its literal is (a regex pass costs far more than a literal probe).
     if (hasKeyPrefix(out)) out = out.replace(KEY_SHAPED, REDACTED);
@@ -158,41 +198,51 @@ export function createSecretRedactor(secrets: Iterable<string | undefined>): Sec
     return out;
   };
   const text = (value: string): string => (isClean(value) ? value : redactText(value));
-  const walker = createWalker(isClean, redactText);
+  const { deep, built } = createWalker(isClean, redactText);
   return {
     secrets: Object.freeze([...kept]),
     text,
-    deep: walker,
-    error: walker,
+    deep,
+    error: deep,
+    built,
   };
 }
 
-/** Replaces the union of all needle occurrences (overlaps merged), so no fragment of an overlapped secret survives. */
-function replaceNeedles(value: string, needles: readonly string[]): string {
+/**
+ * Replaces the union of all needle occurrences (overlapping and touching ones merged into one span), so no
+ * fragment of an overlapped secret survives; `value` itself when there is none. Pushes to `inserted` where
+ * each `[REDACTED]` starts in the result.
+ */
+function replaceNeedles(value: string, needles: readonly string[], inserted: number[]): string {
   const spans: [number, number][] = [];
   for (const needle of needles) {
     for (let at = value.indexOf(needle); at >= 0; at = value.indexOf(needle, at + 1)) {
       spans.push([at, at + needle.length]);
     }
   }
+  if (spans.length === 0) return value;
   spans.sort((a, b) => a[0] - b[0]);
   let out = "";
   let cursor = 0;
-  let open = -1;
-  let end = -1;
-  for (const [start, stop] of spans) {
-    if (open >= 0 && start <= end) {
-      end = Math.max(end, stop);
+  let [start, end] = spans[0] as [number, number];
+  const close = () => {
+    out += value.slice(cursor, start);
+    inserted.push(out.length);
+    out += REDACTED;
+    cursor = end;
+  };
+  for (let index = 1; index < spans.length; index++) {
+    const [from, to] = spans[index] as [number, number];
+    if (from <= end) {
+      end = Math.max(end, to);
       continue;
     }
-    if (open >= 0) out += REDACTED;
-    out += value.slice(cursor, start);
-    open = start;
-    end = stop;
-    cursor = stop;
+    close();
+    start = from;
+    end = to;
   }
-  if (open >= 0) out += REDACTED;
-  return out + value.slice(Math.max(cursor, end));
+  close();
+  return out + value.slice(cursor);
 }
 
 type Container = object;
@@ -202,8 +252,11 @@ type Scan = 0 | 1 | 2;
 const CLEAN: Scan = 0;
 const DIRTY: Scan = 1;
 const OTHER: Scan = 2;
-/** Plain data nested deeper than this goes to the general, cycle-safe scan. */
-const TREE_DEPTH = 64;
+/**
+ * Plain data nested deeper than this goes to the general, cycle-safe scan; so does a `built` tree's (what the
+ * wire parser copies to JSON data, it copies at least this deep).
+ */
+export const TREE_DEPTH = 64;
 /** Containers the clean-path scan visits before it hands over (shared subtrees are visited once per path). */
 const TREE_NODES = 4096;
 
@@ -266,19 +319,25 @@ function* children(value: Container): Generator<unknown> {
 function createWalker(
   isClean: (value: string) => boolean,
   redactText: (value: string) => string,
-): <T>(value: T) => T {
+): { deep: <T>(value: T) => T; built: <T>(value: T) => T } {
   // Strings are immutable and the secrets fixed, so a string instance found clean stays clean: an event holds
   // the same instance twice (a command's output is its `content` and its `metadata.output`), scanned once.
   // Likewise the last string that changed and its redaction: one `text` per instance, one copy per instance.
+  // Short text repeats across events (event types, phases, statuses, ids, stock messages): the last clean string
+  // of each length up to `CACHED_LENGTH` is kept, so a repeat costs one comparison instead of a regex call.
   let lastClean = "";
+  const cleanByLength: string[] = new Array<string>(CACHED_LENGTH + 1).fill("");
   let lastDirty = "";
   let lastRedacted = "";
   const redact = (value: string): string => {
-    if (value === lastClean) return value;
+    const length = value.length;
+    if (length <= CACHED_LENGTH ? value === cleanByLength[length] : value === lastClean) return value;
     if (value === lastDirty) return lastRedacted;
     const out = isClean(value) ? value : redactText(value);
-    if (out === value) lastClean = value;
-    else {
+    if (out === value) {
+      if (length <= CACHED_LENGTH) cleanByLength[length] = value;
+      else lastClean = value;
+    } else {
       lastDirty = value;
       lastRedacted = out;
     }
@@ -441,11 +500,55 @@ function createWalker(
     return out;
   }
 
-  return <T>(value: T): T => {
+  const deep = <T>(value: T): T => {
     if (typeof value === "string") return redact(value) as T;
     budget = TREE_NODES;
     const found = treeScan(value, 0);
     if (found === CLEAN || (found === OTHER && !anyDirty(value))) return value;
     return copy(value, dirtySet(value as Container), new Map()) as T;
   };
+
+  /**
+   * `RunRedactor.built`: one pass that scans and copies on write. `for...in` reads an object literal's
+   * properties through V8's enum cache, allocating nothing; it also visits inherited enumerable properties
+   * (none, unless `Object.prototype` was polluted), which only scans more.
+   */
+  function builtTree(node: unknown, depth: number): unknown {
+    if (typeof node === "string") return redact(node);
+    if (typeof node !== "object" || node === null) return node;
+    const proto = Reflect.getPrototypeOf(node);
+    if (depth > TREE_DEPTH) return deep(node);
+    if (proto === Array.prototype) {
+      const array = node as unknown[];
+      let out: unknown[] | undefined;
+      for (let index = 0; index < array.length; index++) {
+        const child = array[index];
+        const next = builtTree(child, depth + 1);
+        if (next !== child) {
+          out ??= array.slice();
+          out[index] = next;
+        }
+      }
+      return out === undefined ? node : freezeLike(node, out);
+    }
+    if (proto !== Object.prototype) return deep(node);
+    const record = node as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (const key in record) {
+      const child = record[key];
+      const next = builtTree(child, depth + 1);
+      if (next !== child) {
+        out ??= { ...record };
+        out[key] = next;
+      }
+    }
+    return out === undefined ? node : freezeLike(node, out);
+  }
+
+  return { deep, built: <T>(value: T): T => builtTree(value, 0) as T };
+}
+
+/** `copy`, frozen when `original` was: a redacted copy keeps the shape guarantees of what it replaces. */
+function freezeLike<T extends object>(original: object, copy: T): T {
+  return Object.isFrozen(original) ? Object.freeze(copy) : copy;
 }
