@@ -83,7 +83,8 @@ export async function measure({ pairs = 20, interrupts = 5, conversationTurns = 
       let resumeThreadId;
       for (let i = 0; i < conversationTurns; i++) {
         ({ threadId: resumeThreadId } = await providerTurn(provider, run, prompt, { resumeThreadId }));
-        if (typeof resumeThreadId !== "string") throw new Error("bench: a conversation turn reported no thread");
+        if (typeof resumeThreadId !== "string")
+          throw new Error("bench: a conversation turn reported no thread");
       }
       conversation[which] = performance.now() - started;
     }

@@ -47,7 +47,12 @@ export function sdkClient(run) {
  * One turn through CodexProvider (on thread `resumeThreadId` when given); `onEvent` sees every event. Throws unless
  * it ends in `result`; the timings carry the result's `threadId`.
  */
-export async function providerTurn(provider, run, prompt, { timeoutMs = 60_000, onEvent, resumeThreadId } = {}) {
+export async function providerTurn(
+  provider,
+  run,
+  prompt,
+  { timeoutMs = 60_000, onEvent, resumeThreadId } = {},
+) {
   const times = timing(performance.now());
   let last;
   for await (const event of provider.run(prompt, {
