@@ -39,10 +39,11 @@ async function interruptTurn(provider, run) {
 }
 
 /**
- * Measures `pairs` interleaved (cold exec turn, warm app-server turn) pairs, `interrupts` aborted turns per
- * transport, and one 10-turn conversation per transport.
+ * Measures `pairs` interleaved (cold exec turn, warm app-server turn) pairs of the same emulator turn, each a new
+ * thread; `interrupts` aborted turns per transport; one `conversationTurns`-turn conversation (one thread, resumed
+ * each turn) per transport.
  */
-export async function measure({ pairs = 10, interrupts = 5, conversationTurns = 10 } = {}) {
+export async function measure({ pairs = 20, interrupts = 5, conversationTurns = 10 } = {}) {
   const emulator = await startEmulator({ script: byMarker(TURNS) });
   const runs = await Promise.all([0, 1].map(() => createHermeticRun({ baseUrl: emulator.baseUrl })));
   const [execRun, appRun] = runs;
@@ -77,8 +78,14 @@ export async function measure({ pairs = 10, interrupts = 5, conversationTurns = 
       ["exec", exec, execRun],
       ["app", app, appRun],
     ]) {
+      // One thread: the first turn starts it, the others resume it by id (issue 9's `resumeThreadId`).
       const started = performance.now();
-      for (let i = 0; i < conversationTurns; i++) await providerTurn(provider, run, prompt);
+      let resumeThreadId;
+      for (let i = 0; i < conversationTurns; i++) {
+        ({ threadId: resumeThreadId } = await providerTurn(provider, run, prompt, { resumeThreadId }));
+        if (typeof resumeThreadId !== "string")
+          throw new Error("bench: a conversation turn reported no thread");
+      }
       conversation[which] = performance.now() - started;
     }
     return { samples, interrupt, conversation, conversationTurns, appFirstTurnMs };

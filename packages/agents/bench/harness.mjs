@@ -43,13 +43,22 @@ export function sdkClient(run) {
   return new Codex({ baseUrl: run.env.OPENAI_BASE_URL, apiKey: run.env.CODEX_API_KEY, env: run.env });
 }
 
-/** One turn through CodexProvider; `onEvent` sees every event. Throws unless it ends in `result`. */
-export async function providerTurn(provider, run, prompt, { timeoutMs = 60_000, onEvent } = {}) {
+/**
+ * One turn through CodexProvider (on thread `resumeThreadId` when given); `onEvent` sees every event. Throws unless
+ * it ends in `result`; the timings carry the result's `threadId`.
+ */
+export async function providerTurn(
+  provider,
+  run,
+  prompt,
+  { timeoutMs = 60_000, onEvent, resumeThreadId } = {},
+) {
   const times = timing(performance.now());
   let last;
   for await (const event of provider.run(prompt, {
     workingDirectory: run.workingDirectory,
     timeout: timeoutMs,
+    ...(resumeThreadId === undefined ? {} : { resumeThreadId }),
   })) {
     if (Number.isNaN(times.firstEventMs)) times.firstEventMs = performance.now();
     onEvent?.(event);
@@ -57,6 +66,7 @@ export async function providerTurn(provider, run, prompt, { timeoutMs = 60_000, 
   }
   times.endMs = performance.now();
   if (last?.type !== "result") throw new Error(`bench: provider turn ended with ${JSON.stringify(last)}`);
+  times.threadId = last.metadata.threadId;
   return times;
 }
 

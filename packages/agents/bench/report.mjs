@@ -263,13 +263,13 @@ export function reportAppServer({
       name: `${conversationTurns}-turn conversation, exec`,
       values: [conversation.exec],
       unit: " ms",
-      note: "independent turns: resume across runs is not wired on exec yet",
+      note: `one thread: a new thread, then ${conversationTurns - 1} turns resuming it (\`codex exec resume\`)`,
     }),
     infoRow({
       name: `${conversationTurns}-turn conversation, app-server`,
       values: [conversation.app],
       unit: " ms",
-      note: "independent turns (new thread each) on one warm process",
+      note: `one thread: a new thread, then ${conversationTurns - 1} turns resuming it on one warm process`,
     }),
   ];
 }

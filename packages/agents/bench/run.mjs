@@ -29,7 +29,7 @@ const settings = {
   deadCapMs: count("BENCH_DEAD_CAP_MS", 30_000, 15_000),
   memoryReps: count("BENCH_MEMORY_REPS", 5, 2),
   concurrencyReps: count("BENCH_CONCURRENCY_REPS", 2, 1),
-  appServerPairs: count("BENCH_APP_SERVER_PAIRS", 10, 4),
+  appServerPairs: count("BENCH_APP_SERVER_PAIRS", 20, 4),
 };
 const only = new Set((env.BENCH_ONLY ?? "events,turn,memory,concurrency,failure,appserver").split(","));
 if (typeof globalThis.gc !== "function")
@@ -139,8 +139,8 @@ await step("appserver", `app-server transport (${settings.appServerPairs} pairs)
       "turn) against the default exec transport (one `codex exec` per turn), same emulator turn, interleaved " +
       "pairs after one warm-up turn each. Interrupt: abort at the command's `tool_use` of a `sleep` turn; ms " +
       "from `abort()` to the typed `CODEX_ABORTED` (app-server: `turn/interrupt` + `thread/backgroundTerminals/" +
-      "clean`; exec: the SDK kills the process). The 10-turn conversation is 10 independent turns on each " +
-      "transport: resuming a thread across runs is the sessions work (issue 9).",
+      "clean`; exec: the SDK kills the process). The 10-turn conversation is one thread on each transport: the " +
+      "first turn starts it, the next nine resume it with `resumeThreadId`.",
   );
 });
 

@@ -10,7 +10,13 @@ import {
   decideApproval,
   toApprovalRequest,
 } from "./approvals.js";
-import { AppServerPool, type AppServerPoolOptions, appServerInput, appServerThreadConfig } from "./client.js";
+import {
+  AppServerPool,
+  type AppServerPoolOptions,
+  appServerInput,
+  appServerThreadConfig,
+  SPARE_THREADS,
+} from "./client.js";
 import type { AppServerSpawner } from "./connection.js";
 import type { AppServerExit, AppServerProcess } from "./core.js";
 
@@ -144,9 +150,11 @@ describe("AppServerPool + client (scripted app-server)", () => {
     await drain(b.events);
     expect(server.spawned).toBe(1);
     const methods = () => server.requests.map((request) => request.method);
-    expect(methods().filter((method) => method === "thread/start")).toHaveLength(4); // two used, two spares
+    // Two used, then SPARE_THREADS spares per parameter set, started only once each turn had ended.
+    expect(methods().filter((method) => method === "thread/start")).toHaveLength(2 + 2 * SPARE_THREADS);
     expect(methods().filter((method) => method === "turn/start")).toHaveLength(2);
-    // The next run with the same thread parameters takes the spare: its turn starts without a thread/start first.
+    // The next run with the same thread parameters takes a spare: its turn starts without a thread/start first,
+    // and one spare replaces it after the turn.
     const before = methods().length;
     await drain((await codex.startThread({ workingDirectory: "/w" }).runStreamed("again")).events);
     expect(methods().slice(before)).toEqual(["turn/start", "thread/start"]);
@@ -178,10 +186,12 @@ describe("AppServerPool + client (scripted app-server)", () => {
     await pool.close();
   });
 
-  it("a spare thread that failed to start is dropped: the next run starts its own thread", async () => {
+  it("spare threads that failed to start are dropped: the next run starts its own thread", async () => {
     let starts = 0;
     const { spawn, server } = fakeServer((method, params, process) => {
-      if (method === "thread/start" && ++starts === 2) return { error: { code: -1, message: "busy" } };
+      // Every spare of the first run fails (thread/start 2 .. 1 + SPARE_THREADS).
+      if (method === "thread/start" && ++starts >= 2 && starts <= 1 + SPARE_THREADS)
+        return { error: { code: -1, message: "busy" } };
       return scripted([message("hi"), done])(method, params, process);
     });
     const pool = new AppServerPool({ spawn });
@@ -190,7 +200,10 @@ describe("AppServerPool + client (scripted app-server)", () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     const events = await drain((await codex.startThread().runStreamed("two")).events);
     expect(events.at(-1)?.type).toBe("turn.completed");
-    expect(server.requests.filter((request) => request.method === "thread/start")).toHaveLength(4);
+    const methods = server.requests.map((request) => request.method);
+    expect(methods.filter((method) => method === "thread/start")).toHaveLength(2 + 2 * SPARE_THREADS);
+    // The second run's own thread/start comes right before its turn/start.
+    expect(methods[methods.lastIndexOf("turn/start") - 1]).toBe("thread/start");
     await pool.close();
   });
 
@@ -207,9 +220,11 @@ describe("AppServerPool + client (scripted app-server)", () => {
     const pending = events.next();
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
-    expect(server.requests.map((request) => request.method).slice(-2)).toEqual([
+    // The interrupted turn is stopped first; the spares for the next runs start only after that.
+    expect(server.requests.map((request) => request.method).slice(-2 - SPARE_THREADS)).toEqual([
       "turn/interrupt",
       "thread/backgroundTerminals/clean",
+      ...Array<string>(SPARE_THREADS).fill("thread/start"),
     ]);
     expect(server.processes[0]?.signals).toEqual([]);
 

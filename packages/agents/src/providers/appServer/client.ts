@@ -33,6 +33,12 @@ export const STOP_TURN_TIMEOUT_MS = 2000;
 /** Provider id of the custom model provider that reads the API key from the child env (`env_key`). */
 export const API_KEY_PROVIDER_ID = "alphred_openai";
 const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
+/**
+ * Spare threads kept per set of thread parameters. They are started when a turn ends, not while it runs (a
+ * `thread/start` beside a running turn slows that turn by ~10 ms); two, so that back-to-back runs take a spare
+ * started a turn earlier instead of waiting for the one started as the previous turn ended.
+ */
+export const SPARE_THREADS = 2;
 
 /** Options of an {@link AppServerPool}. */
 export interface AppServerPoolOptions {
@@ -274,8 +280,8 @@ export function appServerInput(input: CodexTurnInput): unknown[] {
 
 class AppServerThread implements AppServerThreadLike {
   #threadId: string | undefined;
-  /** Prepares the next spare thread; runs once the turn has started. */
-  #afterTurnStart: (() => void) | undefined;
+  /** Prepares the spare threads for the next runs; runs once this run's turn has ended. */
+  #afterTurn: (() => void) | undefined;
   #total: TurnTranslation["total"];
 
   constructor(
@@ -341,14 +347,14 @@ class AppServerThread implements AppServerThreadLike {
       connection.loadedThreads.add(this.#threadId);
       return this.#threadId;
     }
-    // A new thread comes from the spare started after the previous run with the same parameters (threads are
-    // persisted only at their first turn, so an unused spare leaves nothing behind); the next spare starts once
-    // this run's turn has started, so it never delays it.
+    // A new thread comes from a spare started after an earlier run with the same parameters (threads are persisted
+    // only at their first turn, so an unused spare leaves nothing behind); the next spares start once this run's
+    // turn has ended, so they never compete with it.
     const start = () => connection.request("thread/start", params);
     const key = JSON.stringify(params);
     const spare = connection.takeSpare(key);
     const result = (spare && (await spare.catch(() => undefined))) ?? (await start());
-    this.#afterTurnStart = () => connection.keepSpare(key, start);
+    this.#afterTurn = () => connection.keepSpares(key, SPARE_THREADS, start);
     this.#threadId = parseResult("thread/start", threadStartResultSchema, result).thread.id;
     connection.loadedThreads.add(this.#threadId);
     return this.#threadId;
@@ -405,8 +411,6 @@ class AppServerThread implements AppServerThreadLike {
         }),
       );
       translation.turnId = started.turn.id; // the answer is authoritative over any notification before it
-      this.#afterTurnStart?.();
-      this.#afterTurnStart = undefined;
       for (;;) {
         if (queue.length > 0) {
           yield queue.shift() as ThreadEvent;
@@ -426,6 +430,9 @@ class AppServerThread implements AppServerThreadLike {
         await stopTurn(connection, translation);
       }
       this.#total = translation.total;
+      // Only after a turn that started: a refused turn/start leaves the process as it was.
+      if (translation.turnId !== undefined) this.#afterTurn?.();
+      this.#afterTurn = undefined;
       connection.detach(threadId, route);
       release();
     }

@@ -50,8 +50,8 @@ export class AppServerConnection {
   readonly #routes = new Map<string, ThreadRoute>();
   /** Threads this process has started or resumed: it is their one writer. */
   readonly loadedThreads = new Set<string>();
-  /** At most one started, unused thread per `thread/start` parameters, ready for the next run. */
-  readonly #spares = new Map<string, Promise<unknown>>();
+  /** Started, unused threads per `thread/start` parameters (oldest first), ready for the next runs. */
+  readonly #spares = new Map<string, Promise<unknown>[]>();
 
   private constructor(options: ConnectionOptions) {
     this.#process = (options.spawn ?? spawnAppServer)(options.codexPath, {
@@ -112,21 +112,31 @@ export class AppServerConnection {
     return this.#client.request(method, params, options);
   }
 
-  /** The spare `thread/start` result for these parameters, if one was prepared (it is handed out once). */
+  /** The oldest spare `thread/start` result for these parameters, if one was prepared (each is handed out once). */
   takeSpare(key: string): Promise<unknown> | undefined {
-    const spare = this.#spares.get(key);
-    this.#spares.delete(key);
+    const spares = this.#spares.get(key);
+    const spare = spares?.shift();
+    if (spares?.length === 0) this.#spares.delete(key);
     return spare;
   }
 
-  /** Starts a spare thread for these parameters unless one exists; a failed spare is simply dropped. */
-  keepSpare(key: string, start: () => Promise<unknown>): void {
-    if (this.#spares.has(key)) return;
-    const spare = start();
-    spare.catch(() => {
-      if (this.#spares.get(key) === spare) this.#spares.delete(key);
-    });
-    this.#spares.set(key, spare);
+  /** Starts spare threads for these parameters until `count` exist; a failed spare is simply dropped. */
+  keepSpares(key: string, count: number, start: () => Promise<unknown>): void {
+    let spares = this.#spares.get(key);
+    if (spares === undefined) {
+      spares = [];
+      this.#spares.set(key, spares);
+    }
+    const list = spares;
+    while (list.length < count) {
+      const spare = start();
+      spare.catch(() => {
+        const at = list.indexOf(spare);
+        if (at >= 0) list.splice(at, 1);
+        if (list.length === 0 && this.#spares.get(key) === list) this.#spares.delete(key);
+      });
+      list.push(spare);
+    }
   }
 
   /** Routes the thread's messages to `route` until {@link detach}. */
