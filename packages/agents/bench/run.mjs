@@ -5,7 +5,7 @@
 // Settings by env: BENCH_QUICK=1 (fewer repetitions), BENCH_ONLY=events,turn,failure,memory,concurrency, and
 // the counts below; see docs/benchmarks.md.
 import { writeFileSync } from "node:fs";
-import os from "node:os";
+import { describeMachine } from "../scripts/machine.mjs";
 import * as appServer from "./appServer.mjs";
 import * as concurrency from "./concurrency.mjs";
 import * as failureLatency from "./failureLatency.mjs";
@@ -37,17 +37,7 @@ if (typeof globalThis.gc !== "function")
 
 const started = performance.now();
 const date = new Date().toISOString();
-const machine = {
-  cores: os.availableParallelism(),
-  cpu: os.cpus()[0]?.model?.trim() ?? "unknown CPU",
-  memoryGb: Math.round(os.totalmem() / 2 ** 30),
-  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-  node: process.version,
-  load: os
-    .loadavg()
-    .map((value) => value.toFixed(2))
-    .join(" "),
-};
+const machine = describeMachine();
 const rows = [];
 const notes = [];
 const step = async (name, label, body) => {

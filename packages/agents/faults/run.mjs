@@ -6,8 +6,8 @@
 // FAULTS_CONCURRENCY (default 2), FAULTS_CAP_MS (default 120000). A subset prints but does not rewrite the doc.
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import os from "node:os";
 import { bootstrapCodex, CodexProvider, FATAL_EXIT_GRACE_MS } from "@alphred/agents";
+import { describeMachine } from "../scripts/machine.mjs";
 import { CUSTOM_IDLE_MS, DEFAULT_CAP_MS, runMatrix, startFaultServers } from "./execute.mjs";
 import { allPass, formatTable, problems, renderMarkdown } from "./report.mjs";
 import { MODES, SCENARIOS } from "./scenarios.mjs";
@@ -29,15 +29,7 @@ const complete = only === undefined && modes.length === MODES.length;
 
 const codexVersion = createRequire(import.meta.url)("@openai/codex/package.json").version;
 const machine = {
-  cores: os.availableParallelism(),
-  cpu: os.cpus()[0]?.model?.trim() ?? "unknown CPU",
-  memoryGb: Math.round(os.totalmem() / 2 ** 30),
-  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-  node: process.version,
-  load: os
-    .loadavg()
-    .map((value) => value.toFixed(2))
-    .join(" "),
+  ...describeMachine(),
   codex: codexVersion,
   customIdleMs: CUSTOM_IDLE_MS,
   capMs,

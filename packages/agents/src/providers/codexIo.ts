@@ -13,6 +13,7 @@ import {
   type TurnOptions,
 } from "@openai/codex-sdk";
 import type { CodexConfigObject } from "./codexOptions.js";
+import type { Exact } from "./exactType.js";
 
 /**
  * The one module that touches processes, the file system and `@openai/codex-sdk`.
@@ -111,14 +112,12 @@ export interface CodexClientLike {
 
 // Each seam type must equal the SDK's type restricted to the same fields, both ways: an SDK bump that renames a
 // field, or adds or drops an enum value, fails to compile here (the declarations themselves stay SDK-free).
-type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Slice<Ours, Sdk> = keyof Ours extends keyof Sdk ? Exact<Ours, Pick<Sdk, keyof Ours & keyof Sdk>> : false;
-const agrees = <T extends true>(proof: T) => proof;
-agrees<Slice<CodexClientOptions, CodexOptions>>(true);
-agrees<Slice<CodexThreadOptions, ThreadOptions>>(true);
+true satisfies Slice<CodexClientOptions, CodexOptions>;
+true satisfies Slice<CodexThreadOptions, ThreadOptions>;
 // `redact` is ours (the app-server client's side channel); the SDK client ignores it.
-agrees<Slice<Omit<CodexTurnOptions, "redact">, TurnOptions>>(true);
-agrees<Exact<CodexTurnInput, Input>>(true);
+true satisfies Slice<Omit<CodexTurnOptions, "redact">, TurnOptions>;
+true satisfies Exact<CodexTurnInput, Input>;
 
 /** Creates an SDK client; the seam tests replace with a typed fake. */
 export type CodexClientFactory = (options: CodexClientOptions) => CodexClientLike;

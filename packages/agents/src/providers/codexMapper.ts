@@ -1,4 +1,3 @@
-import type { Usage } from "@openai/codex-sdk";
 import type {
   ProviderEvent,
   ResultEvent,
@@ -8,7 +7,7 @@ import type {
   UsageMetadata,
 } from "../provider.js";
 import { CodexProviderError } from "./codexError.js";
-import { turnUsage } from "./codexThreadUsage.js";
+import { toUsageMetadata, turnUsage } from "./codexThreadUsage.js";
 import { parseThreadEvent, type WireThreadItem } from "./codexWire.js";
 
 /** Bytes of `aggregated_output` at which codex 0.163 stops collecting a command's output (1 MiB). */
@@ -117,17 +116,6 @@ export function createMapperState(): MapperState {
 }
 
 const NOTHING: readonly ProviderEvent[] = [];
-
-function toUsage(usage: Usage): UsageMetadata {
-  return {
-    inputTokens: usage.input_tokens,
-    cachedInputTokens: usage.cached_input_tokens,
-    cacheWriteInputTokens: usage.cache_write_input_tokens,
-    outputTokens: usage.output_tokens,
-    reasoningOutputTokens: usage.reasoning_output_tokens,
-    totalTokens: usage.input_tokens + usage.output_tokens,
-  };
-}
 
 /** Keeps the head and tail of an over-long text with a marker naming what was left out. */
 export function capText(text: string, max: number | undefined): string {
@@ -390,7 +378,7 @@ export function mapThreadEvent(
       return NOTHING;
     case "turn.completed": {
       // codex reports the thread's running total; this turn's tokens are what it added.
-      const threadUsage = toUsage(event.usage);
+      const threadUsage = toUsageMetadata(event.usage);
       const usage = turnUsage(threadUsage, context.threadUsageBefore);
       state.pendingResult = {
         type: "result",

@@ -48,6 +48,16 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null &&
   (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null);
 
+/** A list of non-blank paths, made absolute; `noun` names the entries in the messages ("file paths", "paths"). */
+const absolutePaths = (name: string, noun: string) =>
+  z.array(
+    z
+      .string({ error: `${name} entries must be ${noun}` })
+      .refine((value) => value.trim().length > 0, `${name} entries must be non-empty ${noun}`)
+      .transform((value) => path.resolve(value)),
+    { error: `${name} must be an array of ${noun}` },
+  );
+
 const milliseconds = (name: string) =>
   z
     .number({ error: `${name} must be a number of milliseconds` })
@@ -99,14 +109,7 @@ export const providerRunOptionsSchema = z.strictObject({
     )
     .optional(),
   /** Local image files attached to the turn (`local_image`); resolved to absolute paths. */
-  images: z
-    .array(
-      z
-        .string({ error: "images entries must be file paths" })
-        .refine((value) => value.trim().length > 0, "images entries must be non-empty file paths")
-        .transform((value) => path.resolve(value)),
-      { error: "images must be an array of file paths" },
-    )
+  images: absolutePaths("images", "file paths")
     .max(MAX_IMAGES, `images accepts at most ${MAX_IMAGES} files`)
     .optional(),
   /** MCP servers for this run only (stdio or streamable HTTP); tokens are handled as secrets. */
@@ -171,15 +174,7 @@ export const codexProviderSettingsSchema = z
     /** Web search: `disabled`, `cached` or `live` (codex default when unset). */
     webSearchMode: oneOf("webSearchMode", WEB_SEARCH_MODES).optional(),
     /** Directories besides the working directory the agent may write (absolute after validation). */
-    additionalDirectories: z
-      .array(
-        z
-          .string({ error: "additionalDirectories entries must be paths" })
-          .refine((value) => value.trim().length > 0, "additionalDirectories entries must be non-empty paths")
-          .transform((value) => path.resolve(value)),
-        { error: "additionalDirectories must be an array of paths" },
-      )
-      .optional(),
+    additionalDirectories: absolutePaths("additionalDirectories", "paths").optional(),
     /** End a run at the first retry notice that cannot succeed (4xx other than 408/409/425/429, no network). */
     failFastReconnects: z.boolean().default(true),
     /** Cap on the characters of tool output one event carries (head and tail kept, with a marker). */

@@ -2,30 +2,28 @@ import type { ApprovalMode, ModelReasoningEffort, SandboxMode, WebSearchMode } f
 import { z } from "zod";
 import { CodexProviderError } from "./codexError.js";
 import type { CodexConfigObject } from "./codexOptions.js";
+import type { Exact } from "./exactType.js";
 
 // Issue 9 permissions and MCP servers: the enums the provider's settings schema (codexOptions) validates with,
 // and the pure mapping of per-run MCP servers to codex config. Enums are checked against the SDK's own types in both directions
 // (`Exact`), so an SDK bump that adds or removes a value fails to compile here.
 
-type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const exact = <T extends true>(_proof: T) => _proof;
-
 /** Approval policies (the SDK's `ApprovalMode`); the `app-server` transport accepts all of them. */
 export const APPROVAL_POLICIES = ["never", "on-request", "on-failure", "untrusted"] as const;
-exact<Exact<(typeof APPROVAL_POLICIES)[number], ApprovalMode>>(true);
+true satisfies Exact<(typeof APPROVAL_POLICIES)[number], ApprovalMode>;
 
 /** Approval policies the pinned binary's exec mode accepts: the SDK's `ApprovalMode` minus `untrusted`, which
  * 0.150–0.169 refuse at run time ("approval_policy = \"untrusted\" is no longer supported"). */
 export const EXEC_APPROVAL_POLICIES = ["never", "on-request", "on-failure"] as const;
-exact<Exact<(typeof EXEC_APPROVAL_POLICIES)[number], Exclude<ApprovalMode, "untrusted">>>(true);
+true satisfies Exact<(typeof EXEC_APPROVAL_POLICIES)[number], Exclude<ApprovalMode, "untrusted">>;
 
 /** Sandbox modes (the SDK's `SandboxMode`). */
 export const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"] as const;
-exact<Exact<(typeof SANDBOX_MODES)[number], SandboxMode>>(true);
+true satisfies Exact<(typeof SANDBOX_MODES)[number], SandboxMode>;
 
 /** Web search modes (the SDK's `WebSearchMode`). */
 export const WEB_SEARCH_MODES = ["disabled", "cached", "live"] as const;
-exact<Exact<(typeof WEB_SEARCH_MODES)[number], WebSearchMode>>(true);
+true satisfies Exact<(typeof WEB_SEARCH_MODES)[number], WebSearchMode>;
 
 /** Reasoning efforts (the SDK's `ModelReasoningEffort`); the binary maps some per model (0.163 + gpt-5.5 sends
  * `ultra` as `xhigh` and `persistent` as `disabled`). */
@@ -39,7 +37,7 @@ export const REASONING_EFFORTS = [
   "ultra",
   "persistent",
 ] as const;
-exact<Exact<(typeof REASONING_EFFORTS)[number], ModelReasoningEffort>>(true);
+true satisfies Exact<(typeof REASONING_EFFORTS)[number], ModelReasoningEffort>;
 
 /** MCP server names: what codex accepts as a `mcp_servers.<name>` key. */
 const serverName = z.string().regex(/^[A-Za-z0-9_-]+$/, "MCP server names must match [A-Za-z0-9_-]+");

@@ -1,12 +1,11 @@
+import type { Exact } from "./core.js";
 import { type ApprovalDecision, approvalDecisionSchema, type WireServerRequest } from "./wire.js";
 
 /** An answer to an approval request: run it, run it and stop asking this session, skip it, or end the turn. */
 export type CodexApprovalDecision = "accept" | "acceptForSession" | "decline" | "cancel";
 
-/** True when A and B are the same type. */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 // Spelled out for the public declarations; the wire schema's decisions (bound to the generated protocol) must match.
-true satisfies Same<CodexApprovalDecision, ApprovalDecision>;
+true satisfies Exact<CodexApprovalDecision, ApprovalDecision>;
 
 /** A step the agent wants to take that the approval policy asks about (app-server transport only). */
 export interface CodexApprovalRequest {

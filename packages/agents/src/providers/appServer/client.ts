@@ -199,16 +199,10 @@ export interface AppServerTurnStream extends CodexTurnStream {
   events: AsyncGenerator<ThreadEvent>;
 }
 
-/** Turn options of the app-server client: the seam's, plus the SDK's `outputSchema` (a JSON Schema object). */
-export interface AppServerTurnOptions extends CodexTurnOptions {
-  /** JSON Schema the final message must follow (`turn/start`'s `outputSchema`). */
-  outputSchema?: unknown;
-}
-
 /** A thread on the pool's app-servers (a `CodexThreadLike`). */
 export interface AppServerThreadLike extends CodexThreadLike {
   /** Starts a turn on a leased app-server and streams its events. */
-  runStreamed(input: CodexTurnInput, turnOptions?: AppServerTurnOptions): Promise<AppServerTurnStream>;
+  runStreamed(input: CodexTurnInput, turnOptions?: CodexTurnOptions): Promise<AppServerTurnStream>;
 }
 
 /** The client the provider sees: threads on the pool's app-servers. */
@@ -297,10 +291,7 @@ class AppServerThread implements AppServerThreadLike {
     return this.#threadId ?? null;
   }
 
-  async runStreamed(
-    input: CodexTurnInput,
-    turnOptions: AppServerTurnOptions = {},
-  ): Promise<AppServerTurnStream> {
+  async runStreamed(input: CodexTurnInput, turnOptions: CodexTurnOptions = {}): Promise<AppServerTurnStream> {
     const { signal } = turnOptions;
     const { options, pool } = this.client;
     const env = { ...(options.env ?? {}) };
@@ -365,7 +356,7 @@ class AppServerThread implements AppServerThreadLike {
     release: () => void,
     threadId: string,
     input: CodexTurnInput,
-    turnOptions: AppServerTurnOptions,
+    turnOptions: CodexTurnOptions,
   ): AsyncGenerator<ThreadEvent> {
     const { signal } = turnOptions;
     const translation = createTurnTranslation(threadId, this.#total);

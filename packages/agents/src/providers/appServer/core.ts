@@ -6,3 +6,4 @@ export type { CodexErrorCode, CodexErrorDetailsInit } from "../codexError.js";
 export { CodexProviderError } from "../codexError.js";
 export type { AppServerExit, AppServerProcess, AppServerSpawnOptions, CodexIo } from "../codexIo.js";
 export { readCodexVersion, realCodexIo, spawnAppServer } from "../codexIo.js";
+export type { Exact } from "../exactType.js";

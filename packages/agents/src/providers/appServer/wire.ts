@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CodexProviderError } from "./core.js";
+import { CodexProviderError, type Exact } from "./core.js";
 import type {
   AgentMessageDeltaNotification,
   CommandExecutionOutputDeltaNotification,
@@ -37,35 +37,31 @@ import type { TurnStatus } from "./protocol/v2/TurnStatus.js";
  * `Pick` of it), so a regenerated protocol that renames or retypes a consumed field fails to compile here.
  */
 
-/** True when A and B are the same type (a compile-time check that an enum covers the generated union). */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const same = <A, B>(check: Same<A, B>) => check;
-
 // --- enums, exact to the generated unions ---
 
 /** Turn status. */
 export const turnStatusSchema = z.enum(["completed", "interrupted", "failed", "inProgress"]);
-same<z.infer<typeof turnStatusSchema>, TurnStatus>(true);
+true satisfies Exact<z.infer<typeof turnStatusSchema>, TurnStatus>;
 
 /** Status of a command execution item. */
 export const commandStatusSchema = z.enum(["inProgress", "completed", "failed", "declined"]);
-same<z.infer<typeof commandStatusSchema>, CommandExecutionStatus>(true);
+true satisfies Exact<z.infer<typeof commandStatusSchema>, CommandExecutionStatus>;
 
 /** Status of a file change item. */
 export const patchStatusSchema = z.enum(["inProgress", "completed", "failed", "declined"]);
-same<z.infer<typeof patchStatusSchema>, PatchApplyStatus>(true);
+true satisfies Exact<z.infer<typeof patchStatusSchema>, PatchApplyStatus>;
 
 /** Status of an MCP tool call item. */
 export const mcpStatusSchema = z.enum(["inProgress", "completed", "failed"]);
-same<z.infer<typeof mcpStatusSchema>, McpToolCallStatus>(true);
+true satisfies Exact<z.infer<typeof mcpStatusSchema>, McpToolCallStatus>;
 
 /** Status of a plan step (`turn/plan/updated`). */
 export const planStepStatusSchema = z.enum(["pending", "inProgress", "completed"]);
-same<z.infer<typeof planStepStatusSchema>, TurnPlanStepStatus>(true);
+true satisfies Exact<z.infer<typeof planStepStatusSchema>, TurnPlanStepStatus>;
 
 /** The four decisions our approval handler can give (all valid for commands and file changes). */
 export const approvalDecisionSchema = z.enum(["accept", "acceptForSession", "decline", "cancel"]);
-same<z.infer<typeof approvalDecisionSchema>, FileChangeApprovalDecision>(true);
+true satisfies Exact<z.infer<typeof approvalDecisionSchema>, FileChangeApprovalDecision>;
 approvalDecisionSchema.options satisfies readonly CommandExecutionApprovalDecision[];
 
 /** An approval decision. */
