@@ -1,0 +1,164 @@
+import { inspect } from "node:util";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { ProviderEvent } from "../provider.js";
+import { CodexProvider, type CodexProviderOptions } from "./codex.js";
+import { CodexProviderError } from "./codexError.js";
+import { MIN_SECRET_LENGTH, REDACTED } from "./codexRedaction.js";
+import {
+  collect as drain,
+  fakeBoot,
+  fakeClient,
+  rawUsage,
+  replay,
+} from "./testing/harness.js";
+
+// Adversarial tests of the run handle's documented promises: no known secret reaches a yielded event or a thrown
+// error, bad input fails typed before anything spawns, every way a run ends settles once.
+
+const usage = rawUsage(1, 0, 1, 0);
+
+function run(options: CodexProviderOptions, prompt = "go") {
+  return drain(
+    new CodexProvider({ isDirectory: () => true, ...options }).run(prompt, { workingDirectory: "/repo" }),
+  );
+}
+
+/** Every rendering of a run's outcome a caller might log. */
+function everything(result: { events: ProviderEvent[]; error?: unknown }): string {
+  const { events, error } = result;
+  const parts = [JSON.stringify(events), inspect(events, { depth: null, showHidden: true })];
+  if (error instanceof Error) {
+    parts.push(String(error), String(error.stack), JSON.stringify(error));
+    parts.push(inspect(error, { depth: null, showHidden: true }));
+  }
+  return parts.join("\n");
+}
+
+/** Raw SDK items of every type the mapper maps, each carrying `s` in every string field it has. */
+function itemsCarrying(s: string): unknown[] {
+  return [
+    { id: `m-${s}`, type: "agent_message", text: s },
+    { id: `r-${s}`, type: "reasoning", text: s },
+    { id: `e-${s}`, type: "error", message: s },
+    {
+      id: `c-${s}`,
+      type: "command_execution",
+      command: s,
+      aggregated_output: s,
+      exit_code: 1,
+      status: "failed",
+    },
+    { id: `f-${s}`, type: "file_change", changes: [{ path: s, kind: "add" }], status: "completed" },
+    {
+      id: `p-${s}`,
+      type: "mcp_tool_call",
+      server: s,
+      tool: s,
+      arguments: { [s]: s, list: [s, { n: s }], num: s },
+      result: { content: [{ type: "text", text: s }], structured_content: { [s]: [s] } },
+      error: { message: s },
+      status: "failed",
+    },
+    { id: `w-${s}`, type: "web_search", query: s },
+    { id: `t-${s}`, type: "todo_list", items: [{ text: s, completed: false }] },
+  ];
+}
+
+function everyEventCarrying(s: string): unknown[] {
+  const items = itemsCarrying(s);
+  return [
+    { type: "thread.started", thread_id: `t-${s}` },
+    { type: "turn.started" },
+    { type: "error", message: `Reconnecting... 1/5 (${s})` },
+    ...items.map((item) => ({ type: "item.started", item })),
+    ...items.map((item) => ({ type: "item.updated", item })),
+    ...items.map((item) => ({ type: "item.completed", item })),
+    { type: "item.completed", item: { id: `u-${s}`, type: `unknown_${s}`, text: s } },
+    { type: "item.completed", item: { id: "final", type: "agent_message", text: `answer ${s}` } },
+  ];
+}
+
+const secretChar = fc.constantFrom(..."abcXYZ019.*+?^$()[]{}|\\/-_~=:é😀 \"'");
+const secretArb = fc
+  .array(secretChar, { minLength: MIN_SECRET_LENGTH, maxLength: 24 })
+  .map((chars) => chars.join(""))
+  .filter((s) => s.trim() === s && s.length >= MIN_SECRET_LENGTH);
+
+describe("attack: secrets in every field of every event", () => {
+  it("an API key in object keys of MCP arguments and structured content is redacted", async () => {
+    const key = "plain-key-value-0001";
+    const result = await run({
+      env: { CODEX_API_KEY: key },
+      bootstrap: async () => fakeBoot(key),
+      createClient: fakeClient(
+        replay([
+          { type: "thread.started", thread_id: "t1" },
+          {
+            type: "item.completed",
+            item: {
+              id: "p1",
+              type: "mcp_tool_call",
+              server: "s",
+              tool: "t",
+              arguments: { [key]: 1 },
+              result: { content: [], structured_content: { [key]: true } },
+              status: "completed",
+            },
+          },
+          { type: "turn.completed", usage },
+        ]),
+      ),
+    });
+    expect(result.error).toBeUndefined();
+    expect(everything(result)).not.toContain(key);
+  });
+
+  it("property: a secret from any source, in every field of every event, never reaches the caller", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        secretArb,
+        fc.constantFrom("CODEX_API_KEY", "OPENAI_API_KEY", "ACME_KEY", "bearer", "mcp", "header"),
+        fc.boolean(),
+        async (secret, source, fail) => {
+          const env: Record<string, string> = {};
+          const config: Record<string, unknown> = {
+            model_providers: { acme: { env_key: "ACME_KEY", base_url: "http://127.0.0.1:1/v1" } },
+          };
+          if (source === "bearer") {
+            (config.model_providers as { acme: Record<string, unknown> }).acme.experimental_bearer_token =
+              secret;
+          } else if (source === "mcp") {
+            config.mcp_servers = { m: { url: "http://127.0.0.1:2/mcp", bearer_token: secret } };
+          } else if (source === "header") {
+            config.model_providers = { acme: { http_headers: { "X-Custom": secret } } };
+          } else env[source] = secret;
+          const key =
+            source === "CODEX_API_KEY" || source === "OPENAI_API_KEY" ? secret : "bootstrap-key-0000";
+          const events = everyEventCarrying(secret);
+          const result = await run({
+            env,
+            config,
+            bootstrap: async () => fakeBoot(key),
+            createClient: fakeClient(
+              fail
+                ? replay(
+                    [...events, { type: "turn.failed", error: { message: `401 ${secret}` } }],
+                    Object.assign(new Error(`Codex Exec exited with code 1: ${secret}`), {
+                      stderr: secret,
+                      cause: new Error(secret),
+                    }),
+                  )
+                : replay([...events, { type: "turn.completed", usage }]),
+            ),
+          });
+          if (fail) expect(CodexProviderError.isInstance(result.error)).toBe(true);
+          else expect(result.events.at(-1)?.type).toBe("result");
+          expect(everything(result)).not.toContain(secret);
+          expect(everything(result)).toContain(REDACTED);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
