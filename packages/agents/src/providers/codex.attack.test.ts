@@ -11,6 +11,7 @@ import {
   fakeClient,
   rawUsage,
   replay,
+  replayThenHang,
 } from "./testing/harness.js";
 
 // Adversarial tests of the run handle's documented promises: no known secret reaches a yielded event or a thrown
@@ -161,4 +162,109 @@ describe("attack: secrets in every field of every event", () => {
       { numRuns: 40 },
     );
   });
+});
+
+const hostile = (): Record<string, () => unknown> => ({
+  "an Error with a throwing getter": () =>
+    Object.defineProperty(new Error("reason"), "details", {
+      get() {
+        throw new Error("getter boom");
+      },
+      enumerable: true,
+    }),
+  "an object with a throwing getter": () => ({
+    get message(): string {
+      throw new Error("getter boom");
+    },
+  }),
+  "a Proxy that throws on every trap": () =>
+    new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error("trap boom");
+        },
+        getPrototypeOf: () => {
+          throw new Error("trap boom");
+        },
+        ownKeys: () => {
+          throw new Error("trap boom");
+        },
+        getOwnPropertyDescriptor: () => {
+          throw new Error("trap boom");
+        },
+        has: () => {
+          throw new Error("trap boom");
+        },
+      },
+    ),
+  "a symbol": () => Symbol("reason"),
+  "a revoked Proxy": () => {
+    const { proxy, revoke } = Proxy.revocable(new Error("x"), {});
+    revoke();
+    return proxy;
+  },
+});
+
+describe("attack: hostile abort reasons and stream failures settle typed", () => {
+  const key = "plain-key-value-0001";
+  for (const [name, make] of Object.entries(hostile())) {
+    it(`abort before start with ${name}: CODEX_ABORTED-style typed error, nothing spawned`, async () => {
+      const seen = { started: 0, returned: false };
+      const controller = new AbortController();
+      controller.abort(make());
+      const provider = new CodexProvider({
+        env: { CODEX_API_KEY: key },
+        isDirectory: () => true,
+        bootstrap: async () => fakeBoot(key),
+        createClient: fakeClient(replay([]), seen),
+      });
+      const result = await drain(
+        provider.run("go", { workingDirectory: "/repo", signal: controller.signal }),
+      );
+      expect(CodexProviderError.isInstance(result.error)).toBe(true);
+      expect(seen.started).toBe(0);
+      expect(() => everything(result)).not.toThrow();
+    });
+
+    it(`abort mid-turn with ${name}: one typed error, the stream returned`, async () => {
+      const seen = { started: 0, returned: false };
+      const controller = new AbortController();
+      const provider = new CodexProvider({
+        env: { CODEX_API_KEY: key },
+        isDirectory: () => true,
+        bootstrap: async () => fakeBoot(key),
+        createClient: fakeClient(
+          replayThenHang([{ type: "thread.started", thread_id: "t1" }, { type: "turn.started" }]),
+          seen,
+        ),
+      });
+      const events: ProviderEvent[] = [];
+      let error: unknown;
+      try {
+        for await (const event of provider.run("go", {
+          workingDirectory: "/repo",
+          signal: controller.signal,
+        })) {
+          events.push(event);
+          if (events.length === 1) controller.abort(make());
+        }
+      } catch (caught) {
+        error = caught;
+      }
+      expect(CodexProviderError.isInstance(error)).toBe(true);
+      expect(seen.returned).toBe(true);
+      expect(events.filter((event) => event.type === "result")).toHaveLength(0);
+    });
+
+    it(`a stream that throws ${name}: one typed error`, async () => {
+      const result = await run({
+        env: { CODEX_API_KEY: key },
+        bootstrap: async () => fakeBoot(key),
+        createClient: fakeClient(replay([{ type: "thread.started", thread_id: "t1" }], make())),
+      });
+      expect(CodexProviderError.isInstance(result.error)).toBe(true);
+      expect(() => everything(result)).not.toThrow();
+    });
+  }
 });

@@ -8,7 +8,7 @@ import {
   type CodexBootstrapper,
   type CodexEnv,
 } from "./codexBootstrap.js";
-import { classifyCodexFailure } from "./codexClassify.js";
+import { classifyCodexFailure, readable } from "./codexClassify.js";
 import { CodexProviderError } from "./codexError.js";
 import {
   type CodexClientFactory,
@@ -344,7 +344,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
           message:
             "Codex run was cancelled by the caller before it started (option `signal`); nothing was spawned.",
           details: { failureCode: "aborted" },
-          cause: signal.reason,
+          cause: readable(signal.reason),
         });
       }
     } catch (error) {
