@@ -268,3 +268,241 @@ describe("attack: hostile abort reasons and stream failures settle typed", () =>
     });
   }
 });
+
+const okEvents = [
+  { type: "thread.started", thread_id: "t1" },
+  { type: "turn.started" },
+  { type: "item.completed", item: { id: "m1", type: "agent_message", text: "done" } },
+  { type: "turn.completed", usage },
+];
+
+function okProvider(seen = { started: 0, returned: false }, script = replay(okEvents)) {
+  return new CodexProvider({
+    env: { CODEX_API_KEY: "plain-key-value-0001" },
+    isDirectory: () => true,
+    bootstrap: async () => fakeBoot("plain-key-value-0001"),
+    createClient: fakeClient(script, seen),
+  });
+}
+
+describe("attack: every way a run ends settles once", () => {
+  it("property: n concurrent next() calls hand out each event once and exactly one result", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 40 }), async (n) => {
+        const iterator = okProvider().run("go", { workingDirectory: "/repo" });
+        const results = await Promise.all(Array.from({ length: n }, () => iterator.next()));
+        const rest: IteratorResult<ProviderEvent, undefined>[] = [];
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) rest.push(next);
+        const events = [...results, ...rest].filter((step) => !step.done).map((step) => step.value);
+        expect(events.filter((event) => event?.type === "result")).toHaveLength(1);
+        expect(events.at(-1)?.type).toBe("result");
+        expect(await iterator.next()).toEqual({ done: true, value: undefined });
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("return() racing the first next(): both settle, the stream is closed, later next() is done", async () => {
+    const seen = { started: 0, returned: false };
+    const iterator = okProvider(seen, replayThenHang([{ type: "thread.started", thread_id: "t1" }])).run(
+      "go",
+      {
+        workingDirectory: "/repo",
+      },
+    );
+    const first = iterator.next();
+    const closed = iterator.return?.();
+    await expect(Promise.allSettled([first, closed])).resolves.toHaveLength(2);
+    expect((await closed)?.done).toBe(true);
+    expect(seen.started === 0 || seen.returned).toBe(true);
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+    expect(await iterator.return?.()).toEqual({ done: true, value: undefined });
+  });
+
+  it("throw() on a hanging run settles done and closes the stream", async () => {
+    const seen = { started: 0, returned: false };
+    const iterator = okProvider(seen, replayThenHang([{ type: "thread.started", thread_id: "t1" }])).run(
+      "go",
+      {
+        workingDirectory: "/repo",
+      },
+    );
+    await iterator.next();
+    const pending = iterator.next();
+    const given = new Error("consumer gave up");
+    // As an async generator suspended outside a try: the consumer's own error comes back.
+    await expect(iterator.throw?.(given)).rejects.toBe(given);
+    await pending.then(
+      (step) => expect(step.done).toBe(true),
+      (error) => expect(CodexProviderError.isInstance(error)).toBe(true),
+    );
+    expect(seen.returned).toBe(true);
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("await using closes a hanging run at scope end", async () => {
+    const seen = { started: 0, returned: false };
+    {
+      await using iterator = okProvider(
+        seen,
+        replayThenHang([{ type: "thread.started", thread_id: "t1" }]),
+      ).run("go", { workingDirectory: "/repo" });
+      await iterator.next();
+    }
+    expect(seen.returned).toBe(true);
+  });
+
+  it("a stream whose next() throws synchronously fails typed", async () => {
+    const provider = new CodexProvider({
+      env: { CODEX_API_KEY: "plain-key-value-0001" },
+      isDirectory: () => true,
+      bootstrap: async () => fakeBoot("plain-key-value-0001"),
+      createClient: () => {
+        const thread = () => ({
+          runStreamed: async () => ({
+            events: {
+              next() {
+                throw new Error("sync boom plain-key-value-0001");
+              },
+              return: async () => ({ done: true as const, value: undefined }),
+              throw: async () => ({ done: true as const, value: undefined }),
+              [Symbol.asyncIterator]() {
+                return this;
+              },
+            } as unknown as AsyncGenerator<never>,
+          }),
+        });
+        return { startThread: thread, resumeThread: thread };
+      },
+    });
+    const result = await drain(provider.run("go", { workingDirectory: "/repo" }));
+    expect(CodexProviderError.isInstance(result.error)).toBe(true);
+    expect(everything(result)).not.toContain("plain-key-value-0001");
+  });
+});
+
+describe("attack: secret length boundary", () => {
+  it("a secret of exactly MIN_SECRET_LENGTH is redacted; one char shorter is documented as kept", async () => {
+    const exact = "k".repeat(MIN_SECRET_LENGTH - 1) + "Z";
+    const short = "q".repeat(MIN_SECRET_LENGTH - 2) + "Z";
+    for (const [secret, redacted] of [
+      [exact, true],
+      [short, false],
+    ] as const) {
+      const result = await run({
+        env: { ACME_KEY: secret },
+        config: { model_providers: { acme: { env_key: "ACME_KEY" } } },
+        bootstrap: async () => fakeBoot("bootstrap-key-0000"),
+        createClient: fakeClient(replay(messageEvents(`x ${secret} y`))),
+      });
+      expect(result.events.at(-1)?.content).toBe(redacted ? `x ${REDACTED} y` : `x ${secret} y`);
+    }
+  });
+
+  it("overlapping secrets leave no fragment of either", async () => {
+    const a = "abcdefgh12345";
+    const b = "12345zyxwvuts";
+    const result = await run({
+      env: { CODEX_API_KEY: a, OPENAI_API_KEY: b },
+      bootstrap: async () => fakeBoot(a),
+      createClient: fakeClient(replay(messageEvents("abcdefgh12345zyxwvuts"))),
+    });
+    expect(result.events.at(-1)?.content).toBe(REDACTED);
+  });
+});
+
+function messageEvents(text: string): unknown[] {
+  return [
+    { type: "thread.started", thread_id: "t1" },
+    { type: "item.completed", item: { id: "m1", type: "agent_message", text } },
+    { type: "turn.completed", usage },
+  ];
+}
+
+describe("attack: hostile options fail typed before anything spawns", () => {
+  const throwing = () =>
+    new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error("trap boom");
+        },
+        ownKeys: () => {
+          throw new Error("trap boom");
+        },
+        getOwnPropertyDescriptor: () => {
+          throw new Error("trap boom");
+        },
+        has: () => {
+          throw new Error("trap boom");
+        },
+      },
+    );
+  const getter = () => ({
+    get workingDirectory(): string {
+      throw new Error("getter boom");
+    },
+  });
+  const values: [string, () => unknown][] = [
+    ["a Proxy throwing on every trap", throwing],
+    ["an object with a throwing getter", getter],
+    ["env with a symbol value", () => ({ env: { A: Symbol("x") } })],
+    ["env as a Proxy", () => ({ env: throwing() })],
+    ["config as a Proxy", () => ({ config: throwing() })],
+    [
+      "config with a throwing getter",
+      () => ({
+        config: {
+          get model(): string {
+            throw new Error("boom");
+          },
+        },
+      }),
+    ],
+  ];
+
+  for (const [name, make] of values) {
+    it(`constructor options: ${name} → CODEX_INVALID_CONFIG (or a run that settles typed)`, async () => {
+      let error: unknown;
+      let provider: CodexProvider | undefined;
+      try {
+        const options = make() as CodexProviderOptions;
+        // A hostile object itself is given as is (spreading it would throw here, in the test).
+        if (name === "a Proxy throwing on every trap" || name === "an object with a throwing getter") {
+          provider = new CodexProvider(options);
+        }
+        provider = new CodexProvider({
+          ...options,
+          isDirectory: () => true,
+          bootstrap: async () => fakeBoot("plain-key-value-0001"),
+          createClient: fakeClient(replay(okEvents)),
+        });
+      } catch (caught) {
+        error = caught;
+      }
+      if (provider === undefined) {
+        expect(CodexProviderError.isInstance(error) && error.code).toBe("CODEX_INVALID_CONFIG");
+        return;
+      }
+      // Accepted: the run then ends in a result or one typed error, never a raw one (`drain` rethrows those).
+      const result = await drain(provider.run("go", { workingDirectory: "/repo" }));
+      expect(result.error !== undefined || result.events.at(-1)?.type === "result").toBe(true);
+    });
+
+    it(`run options: ${name} → CODEX_INVALID_OPTIONS, nothing started`, async () => {
+      const seen = { started: 0, returned: false };
+      const provider = okProvider(seen);
+      let error: unknown;
+      try {
+        await drain(provider.run("go", make() as never));
+      } catch (caught) {
+        error = caught;
+      }
+      const result = error === undefined ? undefined : error;
+      if (result !== undefined) {
+        expect(CodexProviderError.isInstance(result) && result.code).toBe("CODEX_INVALID_OPTIONS");
+      }
+      expect(seen.started).toBe(0);
+    });
+  }
+});
