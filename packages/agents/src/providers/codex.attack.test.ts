@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { ProviderEvent } from "../provider.js";
 import { CodexProvider, type CodexProviderOptions } from "./codex.js";
 import { CodexProviderError } from "./codexError.js";
+import type { CodexConfigObject } from "./codexOptions.js";
 import { MIN_SECRET_LENGTH, REDACTED } from "./codexRedaction.js";
 import {
   collect as drain,
@@ -139,7 +140,7 @@ describe("attack: secrets in every field of every event", () => {
           const events = everyEventCarrying(secret);
           const result = await run({
             env,
-            config,
+            config: config as CodexConfigObject,
             bootstrap: async () => fakeBoot(key),
             createClient: fakeClient(
               fail
