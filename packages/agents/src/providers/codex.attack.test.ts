@@ -507,3 +507,87 @@ describe("attack: hostile options fail typed before anything spawns", () => {
     });
   }
 });
+
+describe("attack: structured output and seams", () => {
+  const key = "plain-key-value-0001";
+
+  it("a secret in structuredOutput values is redacted", async () => {
+    const answer = JSON.stringify({ note: `v ${key}`, tags: [key] });
+    const result = await drain(
+      okProvider(undefined, replay(messageEvents(answer))).run("go", {
+        workingDirectory: "/repo",
+        outputSchema: {
+          type: "object",
+          properties: { note: { type: "string" }, tags: { type: "array", items: { type: "string" } } },
+          required: ["note", "tags"],
+          additionalProperties: false,
+        },
+      }),
+    );
+    expect(result.error).toBeUndefined();
+    const last = result.events.at(-1);
+    expect(last?.type).toBe("result");
+    expect(everything(result)).not.toContain(key);
+  });
+
+  const failingSeams: [string, Partial<CodexProviderOptions>][] = [
+    [
+      "isDirectory throws",
+      {
+        isDirectory: () => {
+          throw new Error(`fs boom ${key}`);
+        },
+      },
+    ],
+    [
+      "bootstrap rejects with a Proxy",
+      {
+        bootstrap: () => Promise.reject(hostile()["a Proxy that throws on every trap"]?.()),
+      },
+    ],
+    [
+      "createClient throws",
+      {
+        createClient: () => {
+          throw new Error(`client boom ${key}`);
+        },
+      },
+    ],
+    [
+      "startThread throws",
+      {
+        createClient: () => ({
+          startThread: () => {
+            throw new Error(`thread boom ${key}`);
+          },
+          resumeThread: () => {
+            throw new Error(`thread boom ${key}`);
+          },
+        }),
+      },
+    ],
+    [
+      "runStreamed rejects with a revoked Proxy",
+      {
+        createClient: () => {
+          const thread = () => ({ runStreamed: () => Promise.reject(hostile()["a revoked Proxy"]?.()) });
+          return { startThread: thread, resumeThread: thread };
+        },
+      },
+    ],
+  ];
+  for (const [name, seams] of failingSeams) {
+    it(`${name}: one typed error with no secret`, async () => {
+      const provider = new CodexProvider({
+        env: { CODEX_API_KEY: key },
+        isDirectory: () => true,
+        bootstrap: async () => fakeBoot(key),
+        ...seams,
+      } as CodexProviderOptions);
+      const result = await drain(provider.run("go", { workingDirectory: "/repo" }));
+      expect(CodexProviderError.isInstance(result.error)).toBe(true);
+      expect(result.events.filter((event) => event.type === "result")).toHaveLength(0);
+      expect(everything(result)).not.toContain(key);
+    });
+  }
+});

@@ -348,7 +348,9 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
         });
       }
     } catch (error) {
-      return new CodexRunHandle(error as CodexProviderError, control);
+      // Only typed errors are raised above, but a seam (`isDirectory`) may throw anything: classify it.
+      const typed = CodexProviderError.isInstance(error) ? error : classifyCodexFailure({ error });
+      return new CodexRunHandle(typed, control);
     }
     return new CodexRunHandle(this.#execute(prepared, control, startedAt), control);
   }
