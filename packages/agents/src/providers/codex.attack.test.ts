@@ -5,7 +5,7 @@ import type { ProviderEvent } from "../provider.js";
 import { CodexProvider, type CodexProviderOptions } from "./codex.js";
 import { CodexProviderError } from "./codexError.js";
 import type { CodexConfigObject } from "./codexOptions.js";
-import { MIN_SECRET_LENGTH, REDACTED } from "./codexRedaction.js";
+import { createRunRedactor, MIN_SECRET_LENGTH, REDACTED } from "./codexRedaction.js";
 import {
   collect as drain,
   fakeBoot,
@@ -590,4 +590,54 @@ describe("attack: structured output and seams", () => {
       expect(everything(result)).not.toContain(key);
     });
   }
+});
+
+describe("attack: the redactor over arbitrary trees", () => {
+  /** A JSON tree with `secret` planted in one random key or string, reached by `path`. */
+  const planted = fc
+    .tuple(
+      secretArb,
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.array(fc.string({ maxLength: 4 }), { minLength: 1, maxLength: 5 }),
+      fc.boolean(),
+    )
+    .map(([secret, filler, path, asKey]) => {
+      let tree: unknown = asKey ? { [`pre ${secret} post`]: filler } : `pre ${secret} post`;
+      for (const step of path.reverse())
+        tree = step.length % 2 === 0 ? [filler, tree] : { [step]: tree, f: filler };
+      return { secret, tree };
+    });
+
+  it("property: deep, built and error remove a secret planted in any key or string", () => {
+    fc.assert(
+      fc.property(planted, ({ secret, tree }) => {
+        const redactor = createRunRedactor([secret]);
+        for (const out of [redactor.deep(tree), redactor.built(tree)]) {
+          expect(JSON.stringify(out)).not.toContain(JSON.stringify(secret).slice(1, -1));
+          expect(inspect(out, { depth: null })).not.toContain(secret);
+        }
+        const error = new CodexProviderError({
+          code: "CODEX_INTERNAL_ERROR",
+          message: "m",
+          details: { tree, map: new Map([[secret, tree]]) } as Record<string, unknown>,
+          cause: Object.assign(new Error("c"), { tree }),
+        });
+        const clean = redactor.error(error);
+        expect(CodexProviderError.isInstance(clean) && clean.code).toBe("CODEX_INTERNAL_ERROR");
+        expect(JSON.stringify(clean)).not.toContain(JSON.stringify(secret).slice(1, -1));
+        expect(inspect(clean, { depth: null, showHidden: true })).not.toContain(secret);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("property: a tree without the secret comes back as the same reference", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (tree) => {
+        const redactor = createRunRedactor(["\u0000never-in-json-\u0001"]);
+        expect(redactor.deep(tree)).toBe(tree);
+        expect(redactor.built(tree)).toBe(tree);
+      }),
+    );
+  });
 });
