@@ -641,3 +641,28 @@ describe("attack: the redactor over arbitrary trees", () => {
     );
   });
 });
+
+describe("attack: concurrent consumers of a failing run", () => {
+  it("property: n concurrent next() calls on a failing run reject exactly once, typed", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 30 }), fc.boolean(), async (n, streamThrows) => {
+        const events = [
+          { type: "thread.started", thread_id: "t1" },
+          { type: "turn.failed", error: { message: "unexpected status 500 Internal Server Error" } },
+        ];
+        const script = streamThrows
+          ? replay(events.slice(0, 1), new Error("Codex Exec exited with code 1: boom"))
+          : replay(events);
+        const iterator = okProvider(undefined, script).run("go", { workingDirectory: "/repo" });
+        const settled = await Promise.allSettled(Array.from({ length: n + 3 }, () => iterator.next()));
+        const rejected = settled.filter((outcome) => outcome.status === "rejected");
+        expect(rejected).toHaveLength(1);
+        expect(CodexProviderError.isInstance((rejected[0] as PromiseRejectedResult).reason)).toBe(true);
+        const values = settled.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
+        expect(values.filter((step) => !step.done && step.value.type === "result")).toHaveLength(0);
+        expect(await iterator.next()).toEqual({ done: true, value: undefined });
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
