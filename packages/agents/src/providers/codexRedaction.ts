@@ -257,6 +257,8 @@ const OTHER: Scan = 2;
  * wire parser copies to JSON data, it copies at least this deep).
  */
 export const TREE_DEPTH = 64;
+/** Clean object keys each redactor remembers. */
+const CLEAN_KEYS = 1024;
 /** Containers the clean-path scan visits before it hands over (shared subtrees are visited once per path). */
 const TREE_NODES = 4096;
 
@@ -345,6 +347,15 @@ function createWalker(
   };
   const isDirtyString = (value: unknown): value is string =>
     typeof value === "string" && redact(value) !== value;
+  // Keys come from a small vocabulary (event fields, tool argument names): clean ones are remembered in a
+  // bounded set, so a key costs one lookup instead of a scan.
+  const cleanKeys = new Set<string>();
+  const isDirtyKey = (key: unknown): key is string => {
+    if (typeof key !== "string" || cleanKeys.has(key)) return false;
+    if (redact(key) !== key) return true;
+    if (cleanKeys.size < CLEAN_KEYS) cleanKeys.add(key);
+    return false;
+  };
   const isContainer = (value: unknown): value is Container =>
     typeof value === "object" && value !== null && !isOpaque(value);
 
@@ -375,7 +386,7 @@ function createWalker(
     for (let index = 0; index < keys.length; index++) {
       const key = keys[index] as string;
       // A key is text a caller sees too (MCP arguments, structured content).
-      if (isDirtyString(key)) return DIRTY;
+      if (isDirtyKey(key)) return DIRTY;
       // Accessors of plain objects are never invoked (the general scan skips them too).
       if (lookupGetter.call(node, key) !== undefined) continue;
       const found = treeScan((node as Record<string, unknown>)[key], depth + 1);
@@ -414,7 +425,7 @@ function createWalker(
       const keys = Reflect.ownKeys(node);
       for (let index = 0; index < keys.length; index++) {
         const key = keys[index] as PropertyKey;
-        if (!Array.isArray(node) && isDirtyString(key)) return true;
+        if (!Array.isArray(node) && isDirtyKey(key)) return true;
         // A data property is read directly; an accessor only on errors (V8's `stack`), never invoked elsewhere.
         if (lookupGetter.call(node, key) === undefined) {
           if (visit((node as Record<PropertyKey, unknown>)[key])) return true;
@@ -431,7 +442,7 @@ function createWalker(
     const stack: Container[] = [root];
     while (stack.length > 0) {
       const node = stack.pop() as Container;
-      if (!Array.isArray(node) && Reflect.ownKeys(node).some(isDirtyString)) dirty.add(node);
+      if (!Array.isArray(node) && Reflect.ownKeys(node).some(isDirtyKey)) dirty.add(node);
       for (const child of children(node)) {
         if (isDirtyString(child)) dirty.add(node);
         else if (isContainer(child)) {
@@ -547,7 +558,7 @@ function createWalker(
     for (const key in record) {
       const child = record[key];
       const next = builtTree(child, depth + 1);
-      const name = redact(key);
+      const name = isDirtyKey(key) ? redact(key) : key;
       if (name !== key) {
         out ??= { ...record };
         Reflect.deleteProperty(out, key);
