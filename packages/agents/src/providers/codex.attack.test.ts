@@ -666,3 +666,18 @@ describe("attack: concurrent consumers of a failing run", () => {
     );
   });
 });
+
+describe("attack: a typed bootstrap error with an unreadable cause", () => {
+  it("settles as the same typed error (code and message kept), its unreadable cause left out", async () => {
+    const cause = hostile()["an Error with a throwing getter"]?.();
+    const result = await run({
+      env: {},
+      bootstrap: async () => {
+        throw new CodexProviderError({ code: "CODEX_AUTH_ERROR", message: "no key", cause });
+      },
+    });
+    expect(result.error?.code).toBe("CODEX_AUTH_ERROR");
+    expect(result.error?.message).toBe("no key");
+    expect(() => everything(result)).not.toThrow();
+  });
+});

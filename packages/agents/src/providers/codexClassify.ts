@@ -408,11 +408,30 @@ function readAll(value: unknown, depth: number, seen: Set<object>): void {
  * trap, a revoked Proxy) a plain `Error` saying so, so that no raw error escapes the classifier or the redactor.
  */
 export function readable(value: unknown): unknown {
+  if (isReadable(value)) return value;
+  const unreadable = new Error("an unreadable value (a getter or Proxy trap threw when it was read)");
+  if (!CodexProviderError.isInstance(value)) return unreadable;
+  // A typed error keeps its code: the same error, its unreadable parts (cause, details) left out.
+  try {
+    const { code, message, retryable, details } = value;
+    return new CodexProviderError({
+      code,
+      message: String(message),
+      retryable: retryable === true,
+      ...(isReadable(details) ? { details } : {}),
+      cause: unreadable,
+    });
+  } catch {
+    return unreadable;
+  }
+}
+
+function isReadable(value: unknown): boolean {
   try {
     readAll(value, 0, new Set());
-    return value;
+    return true;
   } catch {
-    return new Error("an unreadable value (a getter or Proxy trap threw when it was read)");
+    return false;
   }
 }
 
