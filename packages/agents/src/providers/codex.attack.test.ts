@@ -681,3 +681,40 @@ describe("attack: a typed bootstrap error with an unreadable cause", () => {
     expect(() => everything(result)).not.toThrow();
   });
 });
+
+describe("attack: encodings and sizes", () => {
+  const key = "plain-key-välue-0001+/=?";
+  it("a secret URL-encoded, JSON-escaped and base64'd, and one at the end of a 4 MB message, are all removed", async () => {
+    const encoded = [
+      encodeURIComponent(key),
+      JSON.stringify(key).slice(1, -1),
+      Buffer.from(key).toString("base64"),
+      Buffer.from(key).toString("base64").replace(/=+$/, ""),
+    ];
+    const huge = `${"a".repeat(4 * 1024 * 1024)} ${key}`;
+    const result = await run({
+      env: { CODEX_API_KEY: key },
+      bootstrap: async () => fakeBoot(key),
+      createClient: fakeClient(
+        replay([
+          { type: "thread.started", thread_id: "t1" },
+          { type: "item.completed", item: { id: "m0", type: "agent_message", text: encoded.join(" | ") } },
+          { type: "item.completed", item: { id: "m1", type: "agent_message", text: huge } },
+          { type: "turn.completed", usage },
+        ]),
+      ),
+    });
+    expect(result.events.at(-1)?.content.endsWith(` ${REDACTED}`)).toBe(true);
+    const text = result.events.map((event) => event.content).join("\n");
+    for (const form of [key, ...encoded]) expect(text).not.toContain(form);
+  });
+
+  it("an env value with surrounding whitespace is redacted by its trimmed value", async () => {
+    const result = await run({
+      env: { CODEX_API_KEY: `  ${"trimmed-secret-0003"}\n` },
+      bootstrap: async () => fakeBoot("bootstrap-key-0000"),
+      createClient: fakeClient(replay(messageEvents("see trimmed-secret-0003 here"))),
+    });
+    expect(result.events.at(-1)?.content).toBe(`see ${REDACTED} here`);
+  });
+});
