@@ -8,7 +8,7 @@ import {
   type CodexBootstrapper,
   type CodexEnv,
 } from "./codexBootstrap.js";
-import { classifyCodexFailure } from "./codexClassify.js";
+import { classifyCodexFailure, readable } from "./codexClassify.js";
 import { CodexProviderError } from "./codexError.js";
 import {
   type CodexClientFactory,
@@ -344,11 +344,13 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
           message:
             "Codex run was cancelled by the caller before it started (option `signal`); nothing was spawned.",
           details: { failureCode: "aborted" },
-          cause: signal.reason,
+          cause: readable(signal.reason),
         });
       }
     } catch (error) {
-      return new CodexRunHandle(error as CodexProviderError, control);
+      // Only typed errors are raised above, but a seam (`isDirectory`) may throw anything: classify it.
+      const typed = CodexProviderError.isInstance(error) ? error : classifyCodexFailure({ error });
+      return new CodexRunHandle(typed, control);
     }
     return new CodexRunHandle(this.#execute(prepared, control, startedAt), control);
   }

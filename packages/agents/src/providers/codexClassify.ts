@@ -380,12 +380,68 @@ function describe({ code, details, upstream }: Decision): string {
   }
 }
 
+/** How deep `readable` reads a foreign value (the redactor reads past this only into plain data). */
+const READ_DEPTH = 16;
+
+/** Every own property of `value` and below, as the classifier and the run's redactor will read them. */
+function readAll(value: unknown, depth: number, seen: Set<object>): void {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return;
+  if (seen.has(value) || depth > READ_DEPTH) return;
+  seen.add(value);
+  Reflect.getPrototypeOf(value);
+  const isError = value instanceof Error;
+  for (const key of Reflect.ownKeys(value)) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
+    if (descriptor === undefined) continue;
+    if ("value" in descriptor) readAll(descriptor.value, depth + 1, seen);
+    else if (isError) readAll(Reflect.get(value, key), depth + 1, seen);
+  }
+  if (value instanceof Map || value instanceof Set)
+    for (const entry of value) readAll(entry, depth + 1, seen);
+  // The duck-typed reads of `isErrorLike` and `causeChain`, which invoke getters of any object.
+  for (const key of ["message", "cause", "name", "code", "stack"])
+    readAll(Reflect.get(value, key), depth + 1, seen);
+}
+
+/**
+ * A thrown value or abort reason as it can be read safely: itself, or when reading it throws (a getter, a Proxy
+ * trap, a revoked Proxy) a plain `Error` saying so, so that no raw error escapes the classifier or the redactor.
+ */
+export function readable(value: unknown): unknown {
+  if (isReadable(value)) return value;
+  const unreadable = new Error("an unreadable value (a getter or Proxy trap threw when it was read)");
+  if (!CodexProviderError.isInstance(value)) return unreadable;
+  // A typed error keeps its code: the same error, its unreadable parts (cause, details) left out.
+  try {
+    const { code, message, retryable, details } = value;
+    return new CodexProviderError({
+      code,
+      message: String(message),
+      retryable: retryable === true,
+      ...(isReadable(details) ? { details } : {}),
+      cause: unreadable,
+    });
+  } catch {
+    return unreadable;
+  }
+}
+
+function isReadable(value: unknown): boolean {
+  try {
+    readAll(value, 0, new Set());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The one classifier: turns the facts of a failed run into one `CodexProviderError`. Precedence: caller abort >
  * own deadline > Node timeout > spawn errno > network errno > API body code > HTTP status > known codex messages
  * > runbook text patterns > internal fallback. It never redacts: the run handle's redactor does.
  */
-export function classifyCodexFailure(facts: FailureFacts): CodexProviderError {
+export function classifyCodexFailure(raw: FailureFacts): CodexProviderError {
+  const facts: FailureFacts = { ...raw, error: readable(raw.error), abortReason: readable(raw.abortReason) };
   // Already classified (a bootstrap error, a nested run): never wrap twice unless a message adds information.
   if (!facts.message?.trim() && !facts.aborted && facts.timeoutKind === undefined) {
     if (CodexProviderError.isInstance(facts.error)) return facts.error;

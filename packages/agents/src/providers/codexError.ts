@@ -137,7 +137,14 @@ export class CodexProviderError extends Error {
 
   /** True for any `CodexProviderError`, including one from another copy of this package. */
   static isInstance(value: unknown): value is CodexProviderError {
-    return typeof value === "object" && value !== null && (value as { [MARKER]?: unknown })[MARKER] === true;
+    try {
+      return (
+        typeof value === "object" && value !== null && (value as { [MARKER]?: unknown })[MARKER] === true
+      );
+    } catch {
+      // A Proxy whose trap throws, or a revoked one: not ours.
+      return false;
+    }
   }
 
   /** The log-safe form: name, code, message, retryable and details. */

@@ -338,6 +338,26 @@ export function parseProviderOptions(input: unknown): {
   settings: ResolvedProviderSettings;
   seams: z.output<typeof seamsSchema>;
 } {
+  return readingInput("CODEX_INVALID_CONFIG", "CodexProvider settings", () => parseProviderInput(input));
+}
+
+/**
+ * Runs a parse of caller input; a raw error from reading it (a getter or Proxy trap that throws, a revoked
+ * Proxy) becomes the parse's typed error, so no caller input fails any other way.
+ */
+function readingInput<T>(code: CodexErrorCode, what: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (CodexProviderError.isInstance(error)) throw error;
+    throw typed(code, `Invalid ${what}: reading them threw (a getter or Proxy trap)`, { path: [] });
+  }
+}
+
+function parseProviderInput(input: unknown): {
+  settings: ResolvedProviderSettings;
+  seams: z.output<typeof seamsSchema>;
+} {
   if (input === undefined) return { settings: parseProviderSettings({}), seams: {} };
   if (!isPlainObject(input)) {
     throw typed(
@@ -361,12 +381,14 @@ export function parseProviderOptions(input: unknown): {
 
 /** Validates and normalizes `ProviderRunOptions`; throws `CODEX_INVALID_OPTIONS`. */
 export function parseRunOptions(input: unknown): ResolvedRunOptions {
-  if (!isPlainObject(input)) {
-    throw typed("CODEX_INVALID_OPTIONS", "Invalid run options: expected an object with workingDirectory", {
-      path: [],
-    });
-  }
-  return parseWith(providerRunOptionsSchema, input, "CODEX_INVALID_OPTIONS", "run options");
+  return readingInput("CODEX_INVALID_OPTIONS", "run options", () => {
+    if (!isPlainObject(input)) {
+      throw typed("CODEX_INVALID_OPTIONS", "Invalid run options: expected an object with workingDirectory", {
+        path: [],
+      });
+    }
+    return parseWith(providerRunOptionsSchema, input, "CODEX_INVALID_OPTIONS", "run options");
+  });
 }
 
 /** Builds the turn input: context passages first, then the prompt. */

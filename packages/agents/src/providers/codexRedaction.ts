@@ -11,8 +11,8 @@ export interface SecretRedactor {
   /** Replaces every secret occurrence with `[REDACTED]`; returns the same string when there is none. */
   text(value: string): string;
   /**
-   * Redacts every string at any depth (objects, arrays, Maps, Sets, errors); returns the same reference when
-   * nothing changed. Cycle-safe; copies keep their prototype.
+   * Redacts every string at any depth (objects, arrays, Maps, Sets, errors), object keys included; returns the
+   * same reference when nothing changed. Cycle-safe; copies keep their prototype.
    */
   deep<T>(value: T): T;
   /**
@@ -257,6 +257,8 @@ const OTHER: Scan = 2;
  * wire parser copies to JSON data, it copies at least this deep).
  */
 export const TREE_DEPTH = 64;
+/** Clean object keys each redactor remembers. */
+const CLEAN_KEYS = 1024;
 /** Containers the clean-path scan visits before it hands over (shared subtrees are visited once per path). */
 const TREE_NODES = 4096;
 
@@ -345,6 +347,15 @@ function createWalker(
   };
   const isDirtyString = (value: unknown): value is string =>
     typeof value === "string" && redact(value) !== value;
+  // Keys come from a small vocabulary (event fields, tool argument names): clean ones are remembered in a
+  // bounded set, so a key costs one lookup instead of a scan.
+  const cleanKeys = new Set<string>();
+  const isDirtyKey = (key: unknown): key is string => {
+    if (typeof key !== "string" || cleanKeys.has(key)) return false;
+    if (redact(key) !== key) return true;
+    if (cleanKeys.size < CLEAN_KEYS) cleanKeys.add(key);
+    return false;
+  };
   const isContainer = (value: unknown): value is Container =>
     typeof value === "object" && value !== null && !isOpaque(value);
 
@@ -374,6 +385,8 @@ function createWalker(
     const keys = ownNames(node);
     for (let index = 0; index < keys.length; index++) {
       const key = keys[index] as string;
+      // A key is text a caller sees too (MCP arguments, structured content).
+      if (isDirtyKey(key)) return DIRTY;
       // Accessors of plain objects are never invoked (the general scan skips them too).
       if (lookupGetter.call(node, key) !== undefined) continue;
       const found = treeScan((node as Record<string, unknown>)[key], depth + 1);
@@ -412,6 +425,7 @@ function createWalker(
       const keys = Reflect.ownKeys(node);
       for (let index = 0; index < keys.length; index++) {
         const key = keys[index] as PropertyKey;
+        if (!Array.isArray(node) && isDirtyKey(key)) return true;
         // A data property is read directly; an accessor only on errors (V8's `stack`), never invoked elsewhere.
         if (lookupGetter.call(node, key) === undefined) {
           if (visit((node as Record<PropertyKey, unknown>)[key])) return true;
@@ -428,6 +442,7 @@ function createWalker(
     const stack: Container[] = [root];
     while (stack.length > 0) {
       const node = stack.pop() as Container;
+      if (!Array.isArray(node) && Reflect.ownKeys(node).some(isDirtyKey)) dirty.add(node);
       for (const child of children(node)) {
         if (isDirtyString(child)) dirty.add(node);
         else if (isContainer(child)) {
@@ -482,8 +497,10 @@ function createWalker(
     if (!copies.has(value)) copies.set(value, out);
     if (!Array.isArray(value)) {
       Reflect.setPrototypeOf(out, proto);
+      const handled = new Set<PropertyKey>();
       for (const [key, child, descriptor] of ownEntries(value)) {
-        Reflect.defineProperty(out, key, {
+        handled.add(key);
+        Reflect.defineProperty(out, typeof key === "string" ? redact(key) : key, {
           value: next(child),
           writable: descriptor.writable ?? true,
           enumerable: descriptor.enumerable ?? false,
@@ -492,8 +509,12 @@ function createWalker(
       }
       // Accessors of non-errors are kept as they are (invoking getters could have side effects).
       for (const key of Reflect.ownKeys(value)) {
-        if (Reflect.getOwnPropertyDescriptor(out, key)) continue;
-        Reflect.defineProperty(out, key, Reflect.getOwnPropertyDescriptor(value, key) as PropertyDescriptor);
+        if (handled.has(key)) continue;
+        Reflect.defineProperty(
+          out,
+          typeof key === "string" ? redact(key) : key,
+          Reflect.getOwnPropertyDescriptor(value, key) as PropertyDescriptor,
+        );
       }
     }
     if (Object.isFrozen(value)) Object.freeze(out);
@@ -537,7 +558,17 @@ function createWalker(
     for (const key in record) {
       const child = record[key];
       const next = builtTree(child, depth + 1);
-      if (next !== child) {
+      const name = isDirtyKey(key) ? redact(key) : key;
+      if (name !== key) {
+        out ??= { ...record };
+        Reflect.deleteProperty(out, key);
+        Reflect.defineProperty(out, name, {
+          value: next,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      } else if (next !== child) {
         out ??= { ...record };
         out[key] = next;
       }
