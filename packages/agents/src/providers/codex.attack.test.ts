@@ -384,8 +384,8 @@ describe("attack: every way a run ends settles once", () => {
 
 describe("attack: secret length boundary", () => {
   it("a secret of exactly MIN_SECRET_LENGTH is redacted; one char shorter is documented as kept", async () => {
-    const exact = "k".repeat(MIN_SECRET_LENGTH - 1) + "Z";
-    const short = "q".repeat(MIN_SECRET_LENGTH - 2) + "Z";
+    const exact = `${"k".repeat(MIN_SECRET_LENGTH - 1)}Z`;
+    const short = `${"q".repeat(MIN_SECRET_LENGTH - 2)}Z`;
     for (const [secret, redacted] of [
       [exact, true],
       [short, false],
