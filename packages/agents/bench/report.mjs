@@ -252,18 +252,20 @@ export function reportAppServer({
   const pairNote = (pairs) =>
     `${pairs.length} interleaved pairs; exec ${fmt(median(pairs.map((p) => p.exec)), 0)} ms, app-server ${fmt(median(pairs.map((p) => p.app)), 0)} ms`;
   return [
+    // The warm turn is a turn on the warm process that already holds the thread (the issue's ~50 ms "warm turn");
+    // its cold exec counterpart is the same conversation's next turn in a new `codex exec resume` process.
     budgetRow({
-      name: "app-server: warm turn / cold exec turn (new thread)",
-      values: samples.map((pair) => pair.app / pair.exec),
-      unit: "×",
-      max: budget,
-      note: `${pairNote(samples)} (first turn incl. process start ${fmt(appFirstTurnMs, 0)} ms)`,
-    }),
-    infoRow({
-      name: "app-server: a conversation's next turn / exec resume",
+      name: "app-server: warm turn / cold exec turn (a conversation's next turn)",
       values: continued.map((pair) => pair.app / pair.exec),
       unit: "×",
-      note: `${pairNote(continued)}; runs right after the thread's first turn, while the pool starts its spare threads`,
+      max: budget,
+      note: `${pairNote(continued)}; app-server: the process holds the thread; exec: \`codex exec resume\``,
+    }),
+    infoRow({
+      name: "app-server: new-thread turn / cold exec turn (new thread)",
+      values: samples.map((pair) => pair.app / pair.exec),
+      unit: "×",
+      note: `${pairNote(samples)}; app-server: a spare thread's first turn (first turn incl. process start ${fmt(appFirstTurnMs, 0)} ms)`,
     }),
     infoRow({ name: "app-server: abort → CODEX_ABORTED", values: interrupt.app, unit: " ms" }),
     infoRow({ name: "exec: abort → CODEX_ABORTED (kill)", values: interrupt.exec, unit: " ms" }),

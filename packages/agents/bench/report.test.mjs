@@ -170,15 +170,15 @@ describe("reportAppServer", () => {
     conversationTurns: 10,
     appFirstTurnMs: 500,
   };
-  const continued = [
+  const samples = [
     { exec: 300, app: 150 },
     { exec: 300, app: 120 },
   ];
-  it("judges the median per-pair ratio of a warm new-thread turn to a cold exec turn against 0.3×", () => {
+  it("judges the median per-pair ratio of a warm turn (thread held) to a cold exec resume against 0.3×", () => {
     const fast = reportAppServer({
       ...base,
-      continued,
-      samples: [
+      samples,
+      continued: [
         { exec: 300, app: 60 },
         { exec: 330, app: 99 },
         { exec: 300, app: 300 },
@@ -188,14 +188,14 @@ describe("reportAppServer", () => {
     expect(fast[0].figure).toBeCloseTo(0.3, 5);
     const slow = reportAppServer({
       ...base,
-      continued,
-      samples: [
+      samples,
+      continued: [
         { exec: 300, app: 100 },
         { exec: 300, app: 120 },
       ],
     });
     expect(slow[0].pass).toBe(false);
-    // A conversation's next turn is reported, never judged.
+    // A new thread's first turn is reported, never judged.
     expect(fast.slice(1).map((row) => row.pass)).toEqual([null, null, null, null, null]);
     expect(fast[1].figure).toBeCloseTo(0.45, 5);
     expect(fast.map((row) => row.figure).slice(2)).toEqual([11, 22.5, 3000, 800]);

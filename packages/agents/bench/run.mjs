@@ -125,9 +125,12 @@ await step(
 await step("appserver", `app-server transport (${settings.appServerPairs} pairs)`, async () => {
   rows.push(...appServer.report(await appServer.measure({ pairs: settings.appServerPairs })));
   notes.push(
-    'App-server transport: `CodexProvider` with `transport: "app-server"` (one warm process, a new thread per ' +
-      "turn) against the default exec transport (one `codex exec` per turn), same emulator turn, interleaved " +
-      "pairs after one warm-up turn each. Interrupt: abort at the command's `tool_use` of a `sleep` turn; ms " +
+    'App-server transport: `CodexProvider` with `transport: "app-server"` (one warm process) against the ' +
+      "default exec transport (one `codex exec` per turn), same emulator turn, interleaved pairs after one " +
+      "warm-up turn each. Each pair starts a new thread on both arms (the new-thread row) and then runs that " +
+      "conversation's next turn (the budgeted warm-turn row): on app-server a turn on the process that already " +
+      "holds the thread, on exec `codex exec resume` in a new process. Interrupt: abort at the command's " +
+      "`tool_use` of a `sleep` turn; ms " +
       "from `abort()` to the typed `CODEX_ABORTED` (app-server: `turn/interrupt` + `thread/backgroundTerminals/" +
       "clean`; exec: the SDK kills the process). The 10-turn conversation is one thread on each transport: the " +
       "first turn starts it, the next nine resume it with `resumeThreadId`.",

@@ -126,6 +126,9 @@ const message = (text: string) => ({
 });
 const done = { method: "turn/completed", params: { threadId: "th", turn: turn("completed") } };
 
+/** Lets a pool with `spareQuietMs: 0` start its spares. */
+const quiet = () => new Promise((resolve) => setTimeout(resolve, 5));
+
 async function drain(events: AsyncGenerator<ThreadEvent>): Promise<ThreadEvent[]> {
   const out: ThreadEvent[] = [];
   for await (const event of events) out.push(event);
@@ -138,7 +141,7 @@ const client = (pool: AppServerPool, extra: object = {}) =>
 describe("AppServerPool + client (scripted app-server)", () => {
   it("starts lazily, runs turns of two threads on one process, and stops on close", async () => {
     const { spawn, server } = fakeServer(scripted([message("hi"), done]));
-    const pool = new AppServerPool({ spawn });
+    const pool = new AppServerPool({ spawn, spareQuietMs: 0 });
     const codex = client(pool);
     expect(server.spawned).toBe(0);
     const [a, b] = await Promise.all([
@@ -148,6 +151,7 @@ describe("AppServerPool + client (scripted app-server)", () => {
     const events = await drain(a.events);
     expect(events.map((event) => event.type)).toEqual(["thread.started", "item.completed", "turn.completed"]);
     await drain(b.events);
+    await quiet();
     expect(server.spawned).toBe(1);
     const methods = () => server.requests.map((request) => request.method);
     // Two used, then SPARE_THREADS spares per parameter set, started only once each turn had ended.
@@ -157,6 +161,7 @@ describe("AppServerPool + client (scripted app-server)", () => {
     // and one spare replaces it after the turn.
     const before = methods().length;
     await drain((await codex.startThread({ workingDirectory: "/w" }).runStreamed("again")).events);
+    await quiet();
     expect(methods().slice(before)).toEqual(["turn/start", "thread/start"]);
     expect(pool.size).toBe(1);
     await pool.close();
@@ -186,6 +191,30 @@ describe("AppServerPool + client (scripted app-server)", () => {
     await pool.close();
   });
 
+  it("spare threads wait for a quiet moment: none start while a turn is in flight or right before the next", async () => {
+    const { spawn, server } = fakeServer(scripted([message("hi"), done]));
+    const pool = new AppServerPool({ spawn, spareQuietMs: 30 });
+    const codex = client(pool);
+    const starts = () => server.requests.filter((request) => request.method === "thread/start").length;
+    const first = codex.startThread();
+    await drain((await first.runStreamed("one")).events);
+    expect(starts()).toBe(1);
+    // A conversation's next turn right after its first: the spares asked for at the end of turn one wait.
+    const second = await first.runStreamed("two");
+    expect((await second.events.next()).value).toMatchObject({ type: "thread.started" });
+    await new Promise((resolve) => setTimeout(resolve, 45));
+    expect(starts()).toBe(1);
+    await drain(second.events);
+    expect(starts()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(starts()).toBe(1 + SPARE_THREADS);
+    // The next new thread takes a spare: no thread/start before its turn.
+    const before = server.requests.length;
+    await drain((await codex.startThread().runStreamed("three")).events);
+    expect(server.requests.slice(before).map((request) => request.method)).toEqual(["turn/start"]);
+    await pool.close();
+  });
+
   it("spare threads that failed to start are dropped: the next run starts its own thread", async () => {
     let starts = 0;
     const { spawn, server } = fakeServer((method, params, process) => {
@@ -194,11 +223,12 @@ describe("AppServerPool + client (scripted app-server)", () => {
         return { error: { code: -1, message: "busy" } };
       return scripted([message("hi"), done])(method, params, process);
     });
-    const pool = new AppServerPool({ spawn });
+    const pool = new AppServerPool({ spawn, spareQuietMs: 0 });
     const codex = client(pool);
     await drain((await codex.startThread().runStreamed("one")).events);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const events = await drain((await codex.startThread().runStreamed("two")).events);
+    await quiet();
     expect(events.at(-1)?.type).toBe("turn.completed");
     const methods = server.requests.map((request) => request.method);
     expect(methods.filter((method) => method === "thread/start")).toHaveLength(2 + 2 * SPARE_THREADS);
@@ -213,13 +243,14 @@ describe("AppServerPool + client (scripted app-server)", () => {
         method === "turn/interrupt" || method.includes("clean") ? { result: {} } : undefined,
       ),
     );
-    const pool = new AppServerPool({ spawn });
+    const pool = new AppServerPool({ spawn, spareQuietMs: 0 });
     const controller = new AbortController();
     const { events } = await client(pool).startThread().runStreamed("x", { signal: controller.signal });
     expect((await events.next()).value).toMatchObject({ type: "thread.started" });
     const pending = events.next();
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+    await quiet();
     // The interrupted turn is stopped first; the spares for the next runs start only after that.
     expect(server.requests.map((request) => request.method).slice(-2 - SPARE_THREADS)).toEqual([
       "turn/interrupt",

@@ -34,9 +34,9 @@ export const STOP_TURN_TIMEOUT_MS = 2000;
 export const API_KEY_PROVIDER_ID = "alphred_openai";
 const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 /**
- * Spare threads kept per set of thread parameters. They are started when a turn ends, not while it runs (a
- * `thread/start` beside a running turn slows that turn by ~10 ms); two, so that back-to-back runs take a spare
- * started a turn earlier instead of waiting for the one started as the previous turn ended.
+ * Spare threads kept per set of thread parameters. They start at a quiet moment, when no turn has been in flight
+ * for `SPARE_QUIET_MS` (a `thread/start` beside a running turn slows that turn by ~10 ms); two, so that back-to-back
+ * runs take a spare started before either of them instead of starting their own.
  */
 export const SPARE_THREADS = 2;
 
@@ -50,6 +50,8 @@ export interface AppServerPoolOptions {
   approvalTimeoutMs?: number;
   /** Spawns `codex app-server`; defaults to the real spawn. */
   spawn?: AppServerSpawner;
+  /** Quiet time with no turn in flight before spare threads start (ms); default `SPARE_QUIET_MS`. */
+  spareQuietMs?: number;
 }
 
 interface Slot {
@@ -134,6 +136,7 @@ export class AppServerPool {
         codexPath,
         env,
         ...(this.#options.spawn ? { spawn: this.#options.spawn } : {}),
+        ...(this.#options.spareQuietMs === undefined ? {} : { spareQuietMs: this.#options.spareQuietMs }),
         onExit: () => {
           // A crashed or stopped process leaves the pool: the next turn starts a fresh one.
           if (this.#slots.get(key) === created) this.#slots.delete(key);
@@ -390,6 +393,7 @@ class AppServerThread implements AppServerThreadLike {
     };
     signal?.addEventListener("abort", poke);
     connection.attach(threadId, route);
+    connection.beginTurn();
     try {
       yield { type: "thread.started", thread_id: threadId };
       const started = parseResult(
@@ -424,6 +428,7 @@ class AppServerThread implements AppServerThreadLike {
       // Only after a turn that started: a refused turn/start leaves the process as it was.
       if (translation.turnId !== undefined) this.#afterTurn?.();
       this.#afterTurn = undefined;
+      connection.endTurn();
       connection.detach(threadId, route);
       release();
     }

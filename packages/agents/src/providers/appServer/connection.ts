@@ -34,7 +34,15 @@ export interface ConnectionOptions {
   spawn?: AppServerSpawner;
   /** Called once when the process ended, for whatever reason. */
   onExit?: (exit: AppServerExit) => void;
+  /** Quiet time with no turn in flight before spare threads start (ms); default {@link SPARE_QUIET_MS}. */
+  spareQuietMs?: number;
 }
+
+/**
+ * Spare threads start once the process has had no turn in flight for this long (ms): a `thread/start` beside a
+ * running turn slows that turn by ~10 ms, and a conversation's next turn usually follows its last within a few ms.
+ */
+export const SPARE_QUIET_MS = 50;
 
 /** Flags on argv: `--disable plugins` keeps the process from syncing a plugin catalog over the network. */
 export const APP_SERVER_ARGS = ["--disable", "plugins"] as const;
@@ -52,8 +60,15 @@ export class AppServerConnection {
   readonly loadedThreads = new Set<string>();
   /** Started, unused threads per `thread/start` parameters (oldest first), ready for the next runs. */
   readonly #spares = new Map<string, Promise<unknown>[]>();
+  /** Spare counts asked for per parameters, with how to start one; filled at the next quiet moment. */
+  readonly #wanted = new Map<string, { count: number; start: () => Promise<unknown> }>();
+  /** Turns in flight on this process. */
+  #turns = 0;
+  #spareTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #spareQuietMs: number;
 
   private constructor(options: ConnectionOptions) {
+    this.#spareQuietMs = options.spareQuietMs ?? SPARE_QUIET_MS;
     this.#process = (options.spawn ?? spawnAppServer)(options.codexPath, {
       env: options.env,
       args: APP_SERVER_ARGS,
@@ -79,6 +94,8 @@ export class AppServerConnection {
       },
     });
     this.#process.onClose((exit) => {
+      clearTimeout(this.#spareTimer);
+      this.#wanted.clear();
       const error = exitError(exit, this.#process.stderrTail());
       for (const route of [...this.#routes.values()]) route.onFailure(error);
       this.#routes.clear();
@@ -120,8 +137,42 @@ export class AppServerConnection {
     return spare;
   }
 
-  /** Starts spare threads for these parameters until `count` exist; a failed spare is simply dropped. */
+  /**
+   * Asks for `count` spare threads with these parameters: they start at the next quiet moment (no turn in flight
+   * for {@link SPARE_QUIET_MS}), so they never compete with a turn; a failed spare is simply dropped.
+   */
   keepSpares(key: string, count: number, start: () => Promise<unknown>): void {
+    this.#wanted.set(key, { count, start });
+    this.#armSpares();
+  }
+
+  /** A turn starts on this process: spares wait until it and every other turn have ended. */
+  beginTurn(): void {
+    this.#turns++;
+    clearTimeout(this.#spareTimer);
+    this.#spareTimer = undefined;
+  }
+
+  /** A turn begun with {@link beginTurn} ended. */
+  endTurn(): void {
+    this.#turns--;
+    this.#armSpares();
+  }
+
+  #armSpares(): void {
+    if (this.#turns > 0 || this.#wanted.size === 0) return;
+    clearTimeout(this.#spareTimer);
+    this.#spareTimer = setTimeout(() => {
+      this.#spareTimer = undefined;
+      if (this.#turns > 0) return;
+      for (const [key, { count, start }] of this.#wanted) this.#fillSpares(key, count, start);
+      this.#wanted.clear();
+    }, this.#spareQuietMs);
+    // A pending spare never keeps Node alive on its own.
+    this.#spareTimer.unref?.();
+  }
+
+  #fillSpares(key: string, count: number, start: () => Promise<unknown>): void {
     let spares = this.#spares.get(key);
     if (spares === undefined) {
       spares = [];
@@ -159,11 +210,14 @@ export class AppServerConnection {
 
   /** Kills the process at once (SIGKILL): its sandboxed commands die with it. */
   kill(): void {
+    clearTimeout(this.#spareTimer);
     this.#process.kill("SIGKILL");
   }
 
   /** Closes stdin, waits for the exit (killing it after {@link EXIT_GRACE_MS}); settles once the process is gone. */
   async stop(): Promise<void> {
+    clearTimeout(this.#spareTimer);
+    this.#wanted.clear();
     this.#process.endInput();
     const timer = setTimeout(() => this.kill(), EXIT_GRACE_MS);
     await this.#process.exited;
