@@ -462,8 +462,9 @@ function isReadable(value: unknown): boolean {
 
 /**
  * The one classifier: turns the facts of a failed run into one `CodexProviderError`. Precedence: caller abort >
- * own deadline > a signal the provider did not send (`process_killed`) > Node timeout > spawn errno > network errno > API body code > HTTP status > known codex messages
- * > runbook text patterns > internal fallback. It never redacts: the run handle's redactor does.
+ * own deadline > a signal the provider did not send (`process_killed`) > Node timeout > spawn errno > network
+ * errno > API body code > HTTP status > known codex messages > runbook text patterns > internal fallback. It never
+ * redacts: the run handle's redactor does.
  */
 export function classifyCodexFailure(raw: FailureFacts): CodexProviderError {
   const facts: FailureFacts = { ...raw, error: readable(raw.error), abortReason: readable(raw.abortReason) };
