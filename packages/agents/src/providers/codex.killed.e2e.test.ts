@@ -154,11 +154,14 @@ async function killMidTurn({ transport, signal, turn: name }: KillCase) {
   } catch (caught) {
     error = caught;
   } finally {
-    await killer;
     await provider.close();
   }
   const leftover = await codexProcessesUsing(run.codexHome);
-  await run.cleanup();
+  try {
+    await killer; // rethrows what went wrong finding or killing the process
+  } finally {
+    await run.cleanup();
+  }
   const posts = emulator.requests.filter((r) => r.method === "POST" && r.prompt.includes(marker));
   return { events, error, failures, victim, killedAt, leftover, posts };
 }
