@@ -165,7 +165,7 @@ export const SCENARIOS = [
     label: "codex SIGKILLed mid-turn",
     turn: fault({ fault: "hang" }),
     action: "kill",
-    expect: both({ code: "CODEX_INTERNAL_ERROR", retryable: false }),
+    expect: both({ code: "CODEX_TRANSPORT_ERROR", retryable: true }),
   },
   {
     id: "abort",

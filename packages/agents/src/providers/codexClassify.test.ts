@@ -1,5 +1,7 @@
+import { constants } from "node:os";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { classifyCodexFailure } from "./codexClassify.js";
+import { classifyCodexFailure, type FailureFacts } from "./codexClassify.js";
 import {
   CODEX_ERROR_CLASSIFICATION,
   CODEX_ERROR_CODES,
@@ -435,7 +437,10 @@ describe("classifyCodexFailure: the SDK's `Codex Exec exited with ...` error", (
   });
 
   it("records the signal; empty or log-only stderr falls back to the process end", () => {
-    const signal = classifyCodexFailure({ error: new Error("Codex Exec exited with signal SIGKILL: ") });
+    const signal = classifyCodexFailure({
+      error: new Error("Codex Exec exited with signal SIGKILL: "),
+      stoppedBy: "grace",
+    });
     expectShape(signal, internal(false));
     expect(signal.details.signal).toBe("SIGKILL");
     expect(signal.details.stderr).toBe("");
@@ -470,6 +475,106 @@ describe("classifyCodexFailure: the SDK's `Codex Exec exited with ...` error", (
     const b = new Error("b", { cause: a });
     a.cause = b;
     expectShape(classifyCodexFailure({ error: a }), internal(false));
+  });
+});
+
+describe("classifyCodexFailure: a signal the provider did not send (killed from outside)", () => {
+  const exited = (signal: string, stderr = "") =>
+    new Error(`Codex Exec exited with signal ${signal}: ${stderr}`);
+
+  it("SIGKILL from outside is a retryable CODEX_TRANSPORT_ERROR that points at the OOM killer", () => {
+    const error = classifyCodexFailure({ error: exited("SIGKILL") });
+    expectShape(error, transport("process_killed"));
+    expect(error.details).toMatchObject({ signal: "SIGKILL", stderr: "" });
+    expect(error.details.upstreamMessage).toBeUndefined();
+    expect(error.message).toBe(
+      "Codex was killed by SIGKILL from outside the provider: most likely the kernel's OOM killer or a container memory limit. Check `dmesg` and the memory limits, or run fewer agents at once. Retry with backoff.",
+    );
+  });
+
+  it.each(["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"])(
+    "%s names a shutdown, an operator or a memory daemon",
+    (sig) => {
+      const error = classifyCodexFailure({ error: exited(sig) });
+      expectShape(error, transport("process_killed"));
+      expect(error.message).toContain(`killed by ${sig} from outside the provider: a shutdown`);
+      expect(error.message).toContain("memory limits");
+    },
+  );
+
+  it("any other signal (a crash) is retryable too, and says the provider does not send it", () => {
+    const error = classifyCodexFailure({ error: exited("SIGSEGV") });
+    expectShape(error, transport("process_killed"));
+    expect(error.message).toContain("killed by SIGSEGV, a signal the provider does not send");
+  });
+
+  it("the signal beats what stderr says, and stderr is kept as a detail", () => {
+    const stderr = "ERROR: stream disconnected before completion\nunexpected status 401 Unauthorized\n";
+    const error = classifyCodexFailure({ error: exited("SIGKILL", stderr) });
+    expectShape(error, transport("process_killed"));
+    expect(error.details.stderr).toBe(stderr.trim());
+  });
+
+  it("a bare `signal` fact counts like one parsed from the SDK's exit error", () => {
+    expectShape(classifyCodexFailure({ signal: "SIGKILL" }), transport("process_killed"));
+  });
+
+  it("a fatal message codex reported before the kill stays the cause", () => {
+    const error = classifyCodexFailure({ message: "Quota exceeded.", error: exited("SIGKILL") });
+    expectShape(error, rateLimited(undefined, "insufficient_quota"));
+    expect(error.details.signal).toBe("SIGKILL");
+  });
+
+  it("the provider's own kills keep their codes", () => {
+    const kill = { error: exited("SIGTERM"), signal: "SIGTERM", stderr: "" };
+    expect(classifyCodexFailure({ ...kill, aborted: true, stoppedBy: "abort" }).code).toBe("CODEX_ABORTED");
+    const deadline = classifyCodexFailure({
+      ...kill,
+      timeoutKind: "idle",
+      timeoutMs: 9,
+      stoppedBy: "timeout",
+    });
+    expectShape(deadline, timeout(undefined, "timeout"));
+    for (const stoppedBy of ["fail_fast", "grace", "consumer"] as const) {
+      expectShape(classifyCodexFailure({ ...kill, stoppedBy }), internal(false));
+    }
+  });
+
+  it("property: signal × who stopped codex → process_killed exactly when nobody in the provider did", () => {
+    const signals = Object.keys(constants.signals);
+    const stopKinds = [undefined, "abort", "timeout", "fail_fast", "grace", "consumer"] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...signals),
+        fc.constantFrom(...stopKinds),
+        fc.boolean(),
+        fc.oneof(
+          fc.string(),
+          fc.constantFrom("", "unexpected status 401", "stream disconnected", "Quota exceeded"),
+        ),
+        (signal, stoppedBy, asThrown, stderr) => {
+          const facts: FailureFacts = {
+            ...(asThrown ? { error: exited(signal, stderr) } : { signal, stderr }),
+            ...(stoppedBy === undefined ? {} : { stoppedBy }),
+            ...(stoppedBy === "abort" ? { aborted: true } : {}),
+            ...(stoppedBy === "timeout" ? { timeoutKind: "total" as const, timeoutMs: 5 } : {}),
+          };
+          const error = classifyCodexFailure(facts);
+          expect(error.details.signal).toBe(signal);
+          expect(error.retryable).toBe(retryableByDefault(error.code, error.details));
+          if (stoppedBy === undefined) {
+            expectShape(error, transport("process_killed"));
+            expect(error.message).toContain(`Codex was killed by ${signal}`);
+            expect(error.message).toContain("Retry with backoff.");
+          } else {
+            expect(error.details.failureCode).not.toBe("process_killed");
+            if (stoppedBy === "abort") expect(error.code).toBe("CODEX_ABORTED");
+            if (stoppedBy === "timeout") expect(error.code).toBe("CODEX_TIMEOUT");
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 

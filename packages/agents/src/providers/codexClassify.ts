@@ -5,6 +5,7 @@ import {
   type CodexTimeoutKind,
   retryableByDefault,
 } from "./codexError.js";
+import type { StopReason } from "./codexSettle.js";
 
 /** Everything known about how a run ended badly; every field optional. */
 export interface FailureFacts {
@@ -16,6 +17,11 @@ export interface FailureFacts {
   exitCode?: number;
   /** Signal that ended codex. */
   signal?: string;
+  /**
+   * Why the provider stopped codex itself, when it did: a `signal` is then the provider's own. Without it, a
+   * `signal` means codex was killed from outside the provider (the OOM killer, a shutdown, an operator).
+   */
+  stoppedBy?: StopReason["kind"];
   /** codex's stderr (the classifier keeps its tail). */
   stderr?: string;
   /** Set when the caller's `signal` aborted the run: the signal's reason. */
@@ -269,6 +275,11 @@ function decide(facts: FailureFacts, thrown: ThrownFacts): Decision {
     };
   }
   const message = facts.message?.trim() || undefined;
+  // Killed by a signal the provider did not send: transient like a dead connection (the app-server transport's
+  // `app_server_exited` is the same code). A fatal message codex reported first is the better cause.
+  if (signal !== undefined && facts.stoppedBy === undefined && message === undefined) {
+    return { code: "CODEX_TRANSPORT_ERROR", details: { ...details, failureCode: "process_killed" } };
+  }
   let upstream = message ?? thrown.text ?? (stderr ? upstreamFromStderr(stderr) : undefined);
   const text = upstream ?? "";
   const body = facts.bodyCode !== undefined ? { code: facts.bodyCode } : parseBody(text);
@@ -361,6 +372,7 @@ function describe({ code, details, upstream }: Decision): string {
       return `Codex was rate limited${http}: ${reason}. Retry with backoff${after} and reduce concurrency; on quota errors check the plan behind CODEX_API_KEY / OPENAI_API_KEY.`;
     }
     case "CODEX_TRANSPORT_ERROR": {
+      if (failureCode === "process_killed") return killedMessage(String(signal));
       const errno = failureCode === undefined ? "" : ` (${failureCode})`;
       return `Codex could not reach the model API${errno}: ${reason}. Check the network, proxy and OPENAI_BASE_URL; retry with backoff.`;
     }
@@ -378,6 +390,19 @@ function describe({ code, details, upstream }: Decision): string {
       return `Codex failed${http}: ${reason}.${hint}`;
     }
   }
+}
+
+/** Signals a shutdown, a supervisor, an operator or a user-space OOM daemon sends to stop a process. */
+const STOP_SIGNALS = new Set(["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"]);
+
+/** The message of a codex killed by a signal the provider did not send: who likely sent it, what to check. */
+function killedMessage(signal: string): string {
+  const retry = "Retry with backoff.";
+  if (signal === "SIGKILL")
+    return `Codex was killed by SIGKILL from outside the provider: most likely the kernel's OOM killer or a container memory limit. Check \`dmesg\` and the memory limits, or run fewer agents at once. ${retry}`;
+  if (STOP_SIGNALS.has(signal))
+    return `Codex was killed by ${signal} from outside the provider: a shutdown, a supervisor, an operator or a memory daemon (systemd-oomd, earlyoom) stopped it. Check the system log and the memory limits. ${retry}`;
+  return `Codex was killed by ${signal}, a signal the provider does not send (a crash or a kill from outside). Check \`dmesg\` and the memory limits. ${retry}`;
 }
 
 /** How deep `readable` reads a foreign value (the redactor reads past this only into plain data). */
@@ -437,8 +462,9 @@ function isReadable(value: unknown): boolean {
 
 /**
  * The one classifier: turns the facts of a failed run into one `CodexProviderError`. Precedence: caller abort >
- * own deadline > Node timeout > spawn errno > network errno > API body code > HTTP status > known codex messages
- * > runbook text patterns > internal fallback. It never redacts: the run handle's redactor does.
+ * own deadline > a signal the provider did not send (`process_killed`) > Node timeout > spawn errno > network
+ * errno > API body code > HTTP status > known codex messages > runbook text patterns > internal fallback. It never
+ * redacts: the run handle's redactor does.
  */
 export function classifyCodexFailure(raw: FailureFacts): CodexProviderError {
   const facts: FailureFacts = { ...raw, error: readable(raw.error), abortReason: readable(raw.abortReason) };

@@ -43,30 +43,33 @@ const KILL_SIGNAL = "SIGTERM";
  * The one place a run's ending is decided: turns all facts into the terminal result or exactly one error.
  * Precedence: malformed event > caller abort > fatal stream message > deadline > thrown error > result (with its
  * `outputSchema` check) > missing result. When the provider killed codex, the error says so (`signal: "SIGTERM"`, `stderr: ""`: the SDK
- * keeps a killed child's stderr to itself).
+ * keeps a killed child's stderr to itself) and the classifier is told why (`stoppedBy`); a signal in the SDK's exit
+ * error without a stop of the provider is a kill from outside (`CODEX_TRANSPORT_ERROR`, `process_killed`).
  */
 export function settle(facts: EndFacts): ResultEvent | CodexProviderError {
   const { state, streamError, stop } = facts;
   const killed = facts.processStarted && stop !== undefined;
   const exit = killed ? { signal: KILL_SIGNAL, stderr: "" } : {};
   if (state.invalid !== undefined) return withDetails(state.invalid, exit);
+  // The classifier reads a signal without `stoppedBy` as a kill from outside the provider.
+  const kill = killed ? { ...exit, stoppedBy: stop.kind } : {};
   if (stop?.kind === "abort")
-    return classifyCodexFailure({ aborted: true, abortReason: stop.reason, ...exit });
+    return classifyCodexFailure({ aborted: true, abortReason: stop.reason, ...kill });
   // A fatal message codex already reported is the cause, even when a deadline fired while codex was exiting.
   if (state.fatalMessage !== undefined) {
     return classifyCodexFailure({
       message: state.fatalMessage,
       ...state.fatalFacts,
       ...(streamError === undefined || killed ? {} : { error: streamError }),
-      ...exit,
+      ...kill,
     });
   }
   if (stop?.kind === "timeout") {
-    return classifyCodexFailure({ timeoutKind: stop.timeoutKind, timeoutMs: stop.timeoutMs, ...exit });
+    return classifyCodexFailure({ timeoutKind: stop.timeoutKind, timeoutMs: stop.timeoutMs, ...kill });
   }
   if (streamError !== undefined) {
     if (CodexProviderError.isInstance(streamError)) return streamError;
-    return classifyCodexFailure({ error: streamError, ...exit });
+    return classifyCodexFailure({ error: streamError, ...kill });
   }
   if (state.pendingResult !== undefined) {
     const result: ResultEvent = { ...state.pendingResult, timestamp: facts.now };
