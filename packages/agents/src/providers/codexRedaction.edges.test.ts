@@ -87,6 +87,30 @@ describe("redacted names that collide keep every value", () => {
   });
 });
 
+describe("arrays: named properties and holes", () => {
+  it("a secret in an array's named property is redacted, and named properties and holes are kept", () => {
+    const redactor = createRunRedactor([SECRET]);
+    // A match result carries the whole searched text as `input`.
+    const match = /value/.exec(`the ${SECRET} here`);
+    const out = redactor.deep({ match });
+    expect(rendered(out)).not.toContain(SECRET);
+    expect(out.match?.index).toBe(match?.index);
+    expect(out.match?.input).toBe(`the ${REDACTED} here`);
+    // biome-ignore lint/suspicious/noSparseArray: a hole is what this checks
+    const sparse = Object.assign([SECRET, , "z"], { note: "kept", [Symbol("s")]: 1 });
+    const copy = redactor.error(sparse);
+    expect(copy).toHaveLength(3);
+    expect(1 in copy).toBe(false);
+    expect(copy.note).toBe("kept");
+    expect(Reflect.ownKeys(copy)).toHaveLength(Reflect.ownKeys(sparse).length);
+    const clean = Object.assign(["x"], { note: "clean" });
+    expect(redactor.deep(clean)).toBe(clean);
+    // Two holes and two named properties: as many own keys as a plain array of two, still not plain.
+    const balanced = Object.assign(new Array<unknown>(2), { "": SECRET, a: SECRET });
+    expect(rendered(redactor.deep(balanced))).not.toContain(SECRET);
+  });
+});
+
 describe("symbols whose description holds a secret", () => {
   it("a symbol value and a symbol key become one fresh symbol with the redacted description", () => {
     const redactor = createSecretRedactor([SECRET]);
@@ -190,6 +214,8 @@ type Spec =
   | { kind: "number"; value: number }
   | { kind: "symbol"; index: number }
   | { kind: "array"; items: Spec[] }
+  /** An array with holes (`null`) and named or symbol properties besides its elements. */
+  | { kind: "sparse"; items: (Spec | null)[]; entries: [KeySpec, Spec][] }
   | { kind: "object"; frozen: boolean; entries: [KeySpec, Spec][] }
   | { kind: "map"; entries: [Spec, Spec][] }
   | { kind: "set"; items: Spec[] }
@@ -217,6 +243,12 @@ const specArb: fc.Arbitrary<Spec> = fc.letrec<{ spec: Spec }>((tie) => ({
       .array(fc.tuple(tie("spec"), tie("spec")), { maxLength: 3 })
       .map((entries) => ({ kind: "map" as const, entries })),
     fc.array(tie("spec"), { maxLength: 3 }).map((items) => ({ kind: "set" as const, items })),
+    fc
+      .record({
+        items: fc.array(fc.option(tie("spec"), { nil: null }), { maxLength: 3 }),
+        entries: fc.array(fc.tuple(keyArb, tie("spec")), { maxLength: 2 }),
+      })
+      .map(({ items, entries }) => ({ kind: "sparse" as const, items, entries })),
     fc
       .record({ message: textArb, entries: fc.array(fc.tuple(keyArb, tie("spec")), { maxLength: 3 }) })
       .map(({ message, entries }) => ({ kind: "error" as const, message, entries })),
@@ -256,6 +288,13 @@ function build(spec: Spec, pool: SymbolSpec[], secret: string): unknown {
         return symbols[spec.index];
       case "array":
         return spec.items.map(walk);
+      case "sparse": {
+        const array = new Array<unknown>(spec.items.length);
+        spec.items.forEach((item, index) => {
+          if (item !== null) array[index] = walk(item);
+        });
+        return define(array, spec.entries);
+      }
       case "object": {
         const object = define({}, spec.entries);
         return spec.frozen ? Object.freeze(object) : object;

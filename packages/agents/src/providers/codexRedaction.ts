@@ -12,7 +12,8 @@ export interface SecretRedactor {
   text(value: string): string;
   /**
    * Redacts every string at any depth (objects, arrays, Maps, Sets, errors), object keys included; returns the
-   * same reference when nothing changed. Cycle-safe; copies keep their prototype. Nothing is dropped: a redacted
+   * same reference when nothing changed. Cycle-safe; copies keep their prototype, frozenness, an array's holes
+   * and named properties (a match result's `input`). Nothing is dropped: a redacted
    * key (object key, Map key, Set member) that would collide with another becomes `[REDACTED]#2`, `#3`... (see
    * `distinctName`). A symbol whose description holds a secret (key or value) is replaced by a fresh
    * `Symbol(<redacted description>)`, one per symbol within a call (see `redactSymbol`).
@@ -337,10 +338,7 @@ function* children(value: Container): Generator<unknown> {
   } else if (value instanceof Set) {
     yield* value;
   }
-  if (Array.isArray(value)) {
-    yield* value;
-    return;
-  }
+  // An array's elements are its index properties: its other properties too (`util.inspect` shows them).
   for (const [, child] of ownEntries(value)) yield child;
 }
 
@@ -462,6 +460,10 @@ function createWalker(
     }
     if (depth > TREE_DEPTH || --budget < 0) return OTHER;
     if (Array.isArray(node)) {
+      // Own keys besides the indices and `length` (named or symbol properties), or holes: the general scan.
+      // Keys come indices first, then `length`, then the rest: exactly every index then `length` last is plain.
+      const keys = Reflect.ownKeys(node);
+      if (keys.length !== node.length + 1 || keys[node.length] !== "length") return OTHER;
       for (let index = 0; index < node.length; index++) {
         const found = treeScan(node[index], depth + 1);
         if (found !== CLEAN) return found;
@@ -504,10 +506,6 @@ function createWalker(
     };
     while (stack.length > 0) {
       const node = stack.pop() as Container;
-      if (Array.isArray(node)) {
-        for (let index = 0; index < node.length; index++) if (visit(node[index])) return true;
-        continue;
-      }
       if (node instanceof Map) {
         for (const [key, entry] of node) if (visit(key) || visit(entry)) return true;
       } else if (node instanceof Set) {
@@ -517,7 +515,8 @@ function createWalker(
       const keys = Reflect.ownKeys(node);
       for (let index = 0; index < keys.length; index++) {
         const key = keys[index] as PropertyKey;
-        if (!Array.isArray(node) && isDirtyProperty(key)) return true;
+        // An array's index keys are clean; its other keys are text like any object's.
+        if (isDirtyProperty(key)) return true;
         // A data property is read directly; an accessor only on errors (V8's `stack`), never invoked elsewhere.
         if (lookupGetter.call(node, key) === undefined) {
           if (visit((node as Record<PropertyKey, unknown>)[key])) return true;
@@ -534,7 +533,7 @@ function createWalker(
     const stack: Container[] = [root];
     while (stack.length > 0) {
       const node = stack.pop() as Container;
-      if (!Array.isArray(node) && Reflect.ownKeys(node).some(isDirtyProperty)) dirty.add(node);
+      if (Reflect.ownKeys(node).some(isDirtyProperty)) dirty.add(node);
       for (const child of children(node)) {
         if (isDirtyLeaf(child)) dirty.add(node);
         else if (isContainer(child)) {
@@ -569,11 +568,8 @@ function createWalker(
     const next = (child: unknown) => copy(child, dirty, copies);
     let out: Container;
     if (Array.isArray(value)) {
-      const array: unknown[] = [];
-      copies.set(value, array);
-      for (const entry of value) array.push(next(entry));
-      Reflect.setPrototypeOf(array, proto);
-      out = array;
+      // Elements are index properties, copied below with the rest: holes stay holes, named properties stay.
+      out = new Array<unknown>(value.length);
     } else if (value instanceof Map) {
       const map = new Map();
       copies.set(value, map);
@@ -590,32 +586,30 @@ function createWalker(
       out = Object.create(proto) as Container;
     }
     if (!copies.has(value)) copies.set(value, out);
-    if (!Array.isArray(value)) {
-      Reflect.setPrototypeOf(out, proto);
-      // Every key's name first, in key order: a dirty one must not take a name a later clean key keeps.
-      const keys = Reflect.ownKeys(value);
-      const name = namer(keys);
-      const names = new Map<PropertyKey, PropertyKey>();
-      for (const key of keys) names.set(key, typeof key === "string" ? name(key) : redactSymbol(key));
-      const handled = new Set<PropertyKey>();
-      for (const [key, child, descriptor] of ownEntries(value)) {
-        handled.add(key);
-        Reflect.defineProperty(out, names.get(key) as PropertyKey, {
-          value: next(child),
-          writable: descriptor.writable ?? true,
-          enumerable: descriptor.enumerable ?? false,
-          configurable: descriptor.configurable ?? true,
-        });
-      }
-      // Accessors of non-errors are kept as they are (invoking getters could have side effects).
-      for (const key of Reflect.ownKeys(value)) {
-        if (handled.has(key)) continue;
-        Reflect.defineProperty(
-          out,
-          names.get(key) as PropertyKey,
-          Reflect.getOwnPropertyDescriptor(value, key) as PropertyDescriptor,
-        );
-      }
+    Reflect.setPrototypeOf(out, proto);
+    // Every key's name first, in key order: a dirty one must not take a name a later clean key keeps.
+    const keys = Reflect.ownKeys(value);
+    const name = namer(keys);
+    const names = new Map<PropertyKey, PropertyKey>();
+    for (const key of keys) names.set(key, typeof key === "string" ? name(key) : redactSymbol(key));
+    const handled = new Set<PropertyKey>();
+    for (const [key, child, descriptor] of ownEntries(value)) {
+      handled.add(key);
+      Reflect.defineProperty(out, names.get(key) as PropertyKey, {
+        value: next(child),
+        writable: descriptor.writable ?? true,
+        enumerable: descriptor.enumerable ?? false,
+        configurable: descriptor.configurable ?? true,
+      });
+    }
+    // Accessors of non-errors are kept as they are (invoking getters could have side effects).
+    for (const key of Reflect.ownKeys(value)) {
+      if (handled.has(key)) continue;
+      Reflect.defineProperty(
+        out,
+        names.get(key) as PropertyKey,
+        Reflect.getOwnPropertyDescriptor(value, key) as PropertyDescriptor,
+      );
     }
     if (Object.isFrozen(value)) Object.freeze(out);
     return out;
