@@ -142,6 +142,18 @@ describe("symbols whose description holds a secret", () => {
     expect(Reflect.get(out, clean)).toBe(REDACTED);
   });
 
+  it("keeps this package's own markers: a secret inside a class name does not break isInstance", () => {
+    const error = new CodexProviderError({
+      code: "CODEX_INTERNAL_ERROR",
+      message: `m ${SECRET}`,
+      details: {},
+    });
+    const out = createSecretRedactor([SECRET, "ProviderError"]).error(error);
+    expect(out).not.toBe(error);
+    expect(CodexProviderError.isInstance(out)).toBe(true);
+    expect(out.message).toBe(`m ${REDACTED}`);
+  });
+
   it("a registered symbol (Symbol.for) holding a secret gets an unregistered copy; a clean one is kept", () => {
     const redactor = createSecretRedactor([SECRET]);
     const registered = Symbol.for(`registry ${SECRET}`);

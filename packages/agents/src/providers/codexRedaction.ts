@@ -348,6 +348,16 @@ const WELL_KNOWN_SYMBOLS: ReadonlySet<symbol> = new Set(
     .map((name): unknown => Reflect.get(Symbol, name))
     .filter((value): value is symbol => typeof value === "symbol"),
 );
+/**
+ * The registry prefix of this package's own markers (`Symbol.for("@alphred/agents.CodexProviderError")`): protocol
+ * keys like the well-known ones, kept so `isInstance` holds even when a secret is part of a class name.
+ */
+const OWN_MARKER_PREFIX = "@alphred/agents.";
+
+/** True for a symbol the redactor never replaces, whatever its description: a well-known one or our marker. */
+function isProtocolSymbol(value: symbol): boolean {
+  return WELL_KNOWN_SYMBOLS.has(value) || Symbol.keyFor(value)?.startsWith(OWN_MARKER_PREFIX) === true;
+}
 
 /**
  * A scan that stops at the first string the redactor would change (the clean path: a recursion over plain data
@@ -399,7 +409,7 @@ function createWalker(
   let symbolCopies: Map<symbol, symbol> | undefined;
   const isDirtySymbol = (value: symbol): boolean => {
     const description = value.description;
-    return description !== undefined && redact(description) !== description && !WELL_KNOWN_SYMBOLS.has(value);
+    return description !== undefined && redact(description) !== description && !isProtocolSymbol(value);
   };
   /**
    * A symbol whose description holds a secret becomes a fresh `Symbol(<redacted description>)`, the same one for
