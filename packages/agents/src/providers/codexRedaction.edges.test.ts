@@ -200,6 +200,10 @@ describe("symbols whose description holds a secret", () => {
     expect(out.a[0]?.b).toBe(out.c);
     expect(out.d).toBe(input.d);
     expect(inspect(out)).toBe(inspect(redactor.deep(input)));
+    // A Map is handed to deep's walk within the same call: still one replacement for the symbol.
+    const mixed = redactor.built({ c: dirty, map: new Map([["k", dirty]]) });
+    expect(mixed.map.get("k")).toBe(mixed.c);
+    expect(mixed.c).not.toBe(dirty);
   });
 });
 

@@ -328,6 +328,15 @@ function* ownEntries(value: object): Generator<[PropertyKey, unknown, PropertyDe
   }
 }
 
+/**
+ * True when an array is its elements only: every index present, no named or symbol property. Keys come indices
+ * first, then `length`, then the rest, so that is every index and `length` last. One key list: O(length).
+ */
+function isPlainArray(array: readonly unknown[]): boolean {
+  const keys = Reflect.ownKeys(array);
+  return keys.length === array.length + 1 && keys[array.length] === "length";
+}
+
 /** Direct children of a container, for the dirtiness scan. */
 function* children(value: Container): Generator<unknown> {
   if (value instanceof Map) {
@@ -470,10 +479,8 @@ function createWalker(
     }
     if (depth > TREE_DEPTH || --budget < 0) return OTHER;
     if (Array.isArray(node)) {
-      // Own keys besides the indices and `length` (named or symbol properties), or holes: the general scan.
-      // Keys come indices first, then `length`, then the rest: exactly every index then `length` last is plain.
-      const keys = Reflect.ownKeys(node);
-      if (keys.length !== node.length + 1 || keys[node.length] !== "length") return OTHER;
+      // Named or symbol properties, or holes: the general scan.
+      if (!isPlainArray(node)) return OTHER;
       for (let index = 0; index < node.length; index++) {
         const found = treeScan(node[index], depth + 1);
         if (found !== CLEAN) return found;
@@ -516,6 +523,10 @@ function createWalker(
     };
     while (stack.length > 0) {
       const node = stack.pop() as Container;
+      if (Array.isArray(node) && isPlainArray(node)) {
+        for (let index = 0; index < node.length; index++) if (visit(node[index])) return true;
+        continue;
+      }
       if (node instanceof Map) {
         for (const [key, entry] of node) if (visit(key) || visit(entry)) return true;
       } else if (node instanceof Set) {
@@ -525,7 +536,7 @@ function createWalker(
       const keys = Reflect.ownKeys(node);
       for (let index = 0; index < keys.length; index++) {
         const key = keys[index] as PropertyKey;
-        // An array's index keys are clean; its other keys are text like any object's.
+        // An array's index keys are clean; its named keys are text like any object's.
         if (isDirtyProperty(key)) return true;
         // A data property is read directly; an accessor only on errors (V8's `stack`), never invoked elsewhere.
         if (lookupGetter.call(node, key) === undefined) {
@@ -536,15 +547,25 @@ function createWalker(
     return false;
   }
 
-  /** Every container from which a dirty string is reachable. */
-  function dirtySet(root: Container): Set<Container> {
+  /** What `copy` needs: the containers to copy, and which arrays are their elements only. */
+  interface Plan {
+    /** Every container from which a dirty string or symbol is reachable. */
+    dirty: Set<Container>;
+    /** The arrays among them that `isPlainArray` accepted: copied element by element. */
+    plainArrays: Set<Container>;
+  }
+
+  function planCopy(root: Container): Plan {
     const parents = new Map<Container, Container[]>([[root, []]]);
     const dirty = new Set<Container>();
+    const plainArrays = new Set<Container>();
     const stack: Container[] = [root];
     while (stack.length > 0) {
       const node = stack.pop() as Container;
-      if (Reflect.ownKeys(node).some(isDirtyProperty)) dirty.add(node);
-      for (const child of children(node)) {
+      const plain = Array.isArray(node) && isPlainArray(node);
+      if (plain) plainArrays.add(node);
+      else if (Reflect.ownKeys(node).some(isDirtyProperty)) dirty.add(node);
+      for (const child of plain ? (node as unknown[]) : children(node)) {
         if (isDirtyLeaf(child)) dirty.add(node);
         else if (isContainer(child)) {
           const known = parents.get(child);
@@ -565,18 +586,27 @@ function createWalker(
         }
       }
     }
-    return dirty;
+    return { dirty, plainArrays };
   }
 
-  function copy(value: unknown, dirty: Set<Container>, copies: Map<Container, Container>): unknown {
+  function copy(value: unknown, plan: Plan, copies: Map<Container, Container>): unknown {
     if (typeof value === "string") return redact(value);
     if (typeof value === "symbol") return redactSymbol(value);
-    if (!isContainer(value) || !dirty.has(value)) return value;
+    if (!isContainer(value) || !plan.dirty.has(value)) return value;
     const done = copies.get(value);
     if (done) return done;
     const proto = Reflect.getPrototypeOf(value);
-    const next = (child: unknown) => copy(child, dirty, copies);
+    const next = (child: unknown) => copy(child, plan, copies);
     let out: Container;
+    if (plan.plainArrays.has(value)) {
+      const array: unknown[] = [];
+      copies.set(value, array);
+      for (let index = 0; index < (value as unknown[]).length; index++) {
+        array.push(next((value as unknown[])[index]));
+      }
+      Reflect.setPrototypeOf(array, proto);
+      return freezeLike(value, array);
+    }
     if (Array.isArray(value)) {
       // Elements are index properties, copied below with the rest: holes stay holes, named properties stay.
       out = new Array<unknown>(value.length);
@@ -632,7 +662,7 @@ function createWalker(
     budget = TREE_NODES;
     const found = treeScan(value, 0);
     if (found === CLEAN || (found === OTHER && !anyDirty(value))) return value;
-    return copy(value, dirtySet(value as Container), new Map()) as T;
+    return copy(value, planCopy(value as Container), new Map()) as T;
   };
 
   /**
