@@ -208,11 +208,12 @@ export function createRunRedactor(secrets: Iterable<string | undefined>): RunRed
   /** `name`, or when `taken` holds it `name#2`, `name#3`...: the first free one that holds no needle. */
   const distinctName = (name: string, taken: ReadonlySet<string>): string => {
     if (!taken.has(name)) return name;
-    // `name` holds no needle and no needle holds the separator, so a needle in a candidate lies in its digits:
-    // only numbers of 8+ digits can be skipped for it, and at most `taken.size` for collisions.
+    // No needle holds the separator, so a needle the suffix adds lies in its digits: only numbers of 8+ digits
+    // can be skipped for that, so the search ends within `taken.size` + 1 numbers.
     for (let count = 2; ; count++) {
-      const candidate = `${name}${separator}${count}`;
-      if (!taken.has(candidate) && !needles.some((needle) => candidate.includes(needle))) return candidate;
+      const digits = String(count);
+      const candidate = `${name}${separator}${digits}`;
+      if (!taken.has(candidate) && !needles.some((needle) => digits.includes(needle))) return candidate;
     }
   };
   const { deep, built } = createWalker(isClean, redactText, distinctName);
