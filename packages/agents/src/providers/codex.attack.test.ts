@@ -116,6 +116,46 @@ describe("attack: secrets in every field of every event", () => {
     expect(everything(result)).not.toContain(key);
   });
 
+  it("colliding redacted keys all reach the caller, and a symbol's description is redacted", async () => {
+    const key = "plain-key-value-0002";
+    const dirty = Symbol(`sym ${key}`);
+    const result = await run({
+      env: { CODEX_API_KEY: key },
+      bootstrap: async () => fakeBoot(key),
+      createClient: fakeClient(
+        replay([
+          { type: "thread.started", thread_id: "t1" },
+          {
+            type: "item.completed",
+            item: {
+              id: "p1",
+              type: "mcp_tool_call",
+              server: "s",
+              tool: "t",
+              // A custom client may hand anything: symbol keys are dropped by the wire copy (as JSON would),
+              // symbol values are kept and redacted with the rest.
+              arguments: { [key]: 1, [REDACTED]: 2, "sk-proj-abcdef123456": 3, [dirty]: 4, value: dirty },
+              result: { content: [], structured_content: { list: [dirty] } },
+              status: "completed",
+            },
+          },
+          { type: "turn.completed", usage },
+        ]),
+      ),
+    });
+    expect(result.error).toBeUndefined();
+    expect(everything(result)).not.toContain(key);
+    const toolUse = result.events.find((event) => event.type === "tool_use");
+    const args = (toolUse?.metadata as { arguments?: Record<string, unknown> } | undefined)?.arguments ?? {};
+    expect(Object.keys(args).sort()).toEqual([REDACTED, `${REDACTED}#2`, `${REDACTED}#3`, "value"].sort());
+    expect(
+      Object.values(args)
+        .filter((value) => typeof value === "number")
+        .sort(),
+    ).toEqual([1, 2, 3]);
+    expect(String(args.value)).toBe(`Symbol(sym ${REDACTED})`);
+  });
+
   it("property: a secret from any source, in every field of every event, never reaches the caller", async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -12,7 +12,11 @@ export interface SecretRedactor {
   text(value: string): string;
   /**
    * Redacts every string at any depth (objects, arrays, Maps, Sets, errors), object keys included; returns the
-   * same reference when nothing changed. Cycle-safe; copies keep their prototype.
+   * same reference when nothing changed. Cycle-safe; copies keep their prototype, frozenness, an array's holes
+   * and named properties (a match result's `input`). Nothing is dropped: a redacted
+   * key (object key, Map key, Set member) that would collide with another becomes `[REDACTED]#2`, `#3`... (see
+   * `distinctName`). A symbol whose description holds a secret (key or value) is replaced by a fresh
+   * `Symbol(<redacted description>)`, one per symbol within a call (see `redactSymbol`).
    */
   deep<T>(value: T): T;
   /**
@@ -33,8 +37,10 @@ export interface RunRedactor extends SecretRedactor {
    * data properties with string keys, as the mapper and settle make every event (`codexMapper.ts`: values passed
    * through from the wire are copied to such data when parsed, `codexWire.ts` `jsonData`). Read by plain
    * property access, without `deep`'s per-key accessor checks; any other container (another prototype, deeper
-   * than `TREE_DEPTH`) goes to `deep`. Returns the same reference when nothing changed; a copy shares every
-   * clean subtree.
+   * than `TREE_DEPTH`) and any object with a dirty key (renaming it needs every key's name) goes to `deep`.
+   * Symbol values are redacted as `deep` does; symbol keys are outside this contract (the wire copy drops them,
+   * as JSON would): checking for them costs every clean object an allocation, ~0.1× of the per-event budget.
+   * Returns the same reference when nothing changed; a copy shares every clean subtree.
    */
   built<T>(value: T): T;
 }
@@ -198,7 +204,19 @@ export function createRunRedactor(secrets: Iterable<string | undefined>): RunRed
     return out;
   };
   const text = (value: string): string => (isClean(value) ? value : redactText(value));
-  const { deep, built } = createWalker(isClean, redactText);
+  const separator = collisionSeparator(needles);
+  /** `name`, or when `taken` holds it `name#2`, `name#3`...: the first free one that holds no needle. */
+  const distinctName = (name: string, taken: ReadonlySet<string>): string => {
+    if (!taken.has(name)) return name;
+    // No needle holds the separator, so a needle the suffix adds lies in its digits: only numbers of 8+ digits
+    // can be skipped for that, so the search ends within `taken.size` + 1 numbers.
+    for (let count = 2; ; count++) {
+      const digits = String(count);
+      const candidate = `${name}${separator}${digits}`;
+      if (!taken.has(candidate) && !needles.some((needle) => digits.includes(needle))) return candidate;
+    }
+  };
+  const { deep, built } = createWalker(isClean, redactText, distinctName);
   return {
     secrets: Object.freeze([...kept]),
     text,
@@ -206,6 +224,22 @@ export function createRunRedactor(secrets: Iterable<string | undefined>): RunRed
     error: deep,
     built,
   };
+}
+
+/** Separators tried for colliding redacted names, in order; `#` unless a secret holds it. */
+const SEPARATORS = "#~§¤";
+
+/**
+ * The first separator no needle holds: a needle then cannot straddle a name and its collision suffix. Past the
+ * listed ones, the first code point from U+2460 (circled digits) on that no needle holds: the needles are finite.
+ */
+function collisionSeparator(needles: readonly string[]): string {
+  const free = (char: string) => !needles.some((needle) => needle.includes(char));
+  for (const char of SEPARATORS) if (free(char)) return char;
+  for (let code = 0x2460; ; code++) {
+    const char = String.fromCodePoint(code);
+    if (free(char)) return char;
+  }
 }
 
 /**
@@ -295,6 +329,15 @@ function* ownEntries(value: object): Generator<[PropertyKey, unknown, PropertyDe
   }
 }
 
+/**
+ * True when an array is its elements only: every index present, no named or symbol property. Keys come indices
+ * first, then `length`, then the rest, so that is every index and `length` last. One key list: O(length).
+ */
+function isPlainArray(array: readonly unknown[]): boolean {
+  const keys = Reflect.ownKeys(array);
+  return keys.length === array.length + 1 && keys[array.length] === "length";
+}
+
 /** Direct children of a container, for the dirtiness scan. */
 function* children(value: Container): Generator<unknown> {
   if (value instanceof Map) {
@@ -305,11 +348,25 @@ function* children(value: Container): Generator<unknown> {
   } else if (value instanceof Set) {
     yield* value;
   }
-  if (Array.isArray(value)) {
-    yield* value;
-    return;
-  }
+  // An array's elements are its index properties: its other properties too (`util.inspect` shows them).
   for (const [, child] of ownEntries(value)) yield child;
+}
+
+/** The well-known symbols (`Symbol.iterator`...): protocol keys, never a caller's text; always kept as they are. */
+const WELL_KNOWN_SYMBOLS: ReadonlySet<symbol> = new Set(
+  ownNames(Symbol)
+    .map((name): unknown => Reflect.get(Symbol, name))
+    .filter((value): value is symbol => typeof value === "symbol"),
+);
+/**
+ * The registry prefix of this package's own markers (`Symbol.for("@alphred/agents.CodexProviderError")`): protocol
+ * keys like the well-known ones, kept so `isInstance` holds even when a secret is part of a class name.
+ */
+const OWN_MARKER_PREFIX = "@alphred/agents.";
+
+/** True for a symbol the redactor never replaces, whatever its description: a well-known one or our marker. */
+function isProtocolSymbol(value: symbol): boolean {
+  return WELL_KNOWN_SYMBOLS.has(value) || Symbol.keyFor(value)?.startsWith(OWN_MARKER_PREFIX) === true;
 }
 
 /**
@@ -321,6 +378,7 @@ function* children(value: Container): Generator<unknown> {
 function createWalker(
   isClean: (value: string) => boolean,
   redactText: (value: string) => string,
+  distinctName: (name: string, taken: ReadonlySet<string>) => string,
 ): { deep: <T>(value: T) => T; built: <T>(value: T) => T } {
   // Strings are immutable and the secrets fixed, so a string instance found clean stays clean: an event holds
   // the same instance twice (a command's output is its `content` and its `metadata.output`), scanned once.
@@ -356,6 +414,55 @@ function createWalker(
     if (cleanKeys.size < CLEAN_KEYS) cleanKeys.add(key);
     return false;
   };
+  // A symbol's description is text too: `String(symbol)` and `util.inspect` show it, as a value and as a key.
+  /** Replacements made by the current call (`deep`, `built`, `error`), created on first need. */
+  let symbolCopies: Map<symbol, symbol> | undefined;
+  const isDirtySymbol = (value: symbol): boolean => {
+    const description = value.description;
+    return description !== undefined && redact(description) !== description && !isProtocolSymbol(value);
+  };
+  /**
+   * A symbol whose description holds a secret becomes a fresh `Symbol(<redacted description>)`, the same one for
+   * the rest of the call, so identity inside the copy is kept (a symbol used as a key and held as a value). Any
+   * other symbol stays itself. A registered one (`Symbol.for`) also gets an unregistered copy: registering the
+   * redacted description would make unrelated symbols one (colliding as keys) and hand them to any code that
+   * asks the registry for `[REDACTED]`.
+   */
+  const redactSymbol = (value: symbol): symbol => {
+    if (!isDirtySymbol(value)) return value;
+    symbolCopies ??= new Map();
+    let copy = symbolCopies.get(value);
+    if (copy === undefined) {
+      copy = Symbol(redact(value.description as string));
+      symbolCopies.set(value, copy);
+    }
+    return copy;
+  };
+  /** True when a leaf, a string or a symbol, would change. */
+  const isDirtyLeaf = (value: unknown): boolean =>
+    typeof value === "string" ? redact(value) !== value : typeof value === "symbol" && isDirtySymbol(value);
+  /** True when a property key, a string or a symbol, would change. */
+  const isDirtyProperty = (key: PropertyKey): boolean =>
+    typeof key === "symbol" ? isDirtySymbol(key) : isDirtyKey(key);
+  /**
+   * Names for the strings of one container that must stay distinct (object keys, Map keys, Set members): a clean
+   * one is kept, a dirty one redacted and, when that name is taken by a clean one or an earlier dirty one,
+   * suffixed (`distinctName`: `[REDACTED]#2`...). Called once per dirty string, in the container's order.
+   */
+  const namer = (items: Iterable<unknown>): ((key: string) => string) => {
+    let taken: Set<string> | undefined;
+    return (key) => {
+      const name = redact(key);
+      if (name === key) return key;
+      if (taken === undefined) {
+        taken = new Set();
+        for (const item of items) if (typeof item === "string" && redact(item) === item) taken.add(item);
+      }
+      const free = distinctName(name, taken);
+      taken.add(free);
+      return free;
+    };
+  };
   const isContainer = (value: unknown): value is Container =>
     typeof value === "object" && value !== null && !isOpaque(value);
 
@@ -368,9 +475,13 @@ function createWalker(
   let budget = 0;
   function treeScan(node: unknown, depth: number): Scan {
     if (typeof node === "string") return isDirtyString(node) ? DIRTY : CLEAN;
-    if (typeof node !== "object" || node === null) return CLEAN;
+    if (typeof node !== "object" || node === null) {
+      return typeof node === "symbol" && isDirtySymbol(node) ? DIRTY : CLEAN;
+    }
     if (depth > TREE_DEPTH || --budget < 0) return OTHER;
     if (Array.isArray(node)) {
+      // Named or symbol properties, or holes: the general scan.
+      if (!isPlainArray(node)) return OTHER;
       for (let index = 0; index < node.length; index++) {
         const found = treeScan(node[index], depth + 1);
         if (found !== CLEAN) return found;
@@ -401,9 +512,10 @@ function createWalker(
     if (!isContainer(root)) return false;
     const seen = new Set<Container>([root]);
     const stack: Container[] = [root];
-    /** True when `child` is a dirty string; queues an unseen container. */
+    /** True when `child` is a dirty string or symbol; queues an unseen container. */
     const visit = (child: unknown): boolean => {
       if (typeof child === "string") return isDirtyString(child);
+      if (typeof child === "symbol") return isDirtySymbol(child);
       if (isContainer(child) && !seen.has(child)) {
         seen.add(child);
         stack.push(child);
@@ -412,7 +524,7 @@ function createWalker(
     };
     while (stack.length > 0) {
       const node = stack.pop() as Container;
-      if (Array.isArray(node)) {
+      if (Array.isArray(node) && isPlainArray(node)) {
         for (let index = 0; index < node.length; index++) if (visit(node[index])) return true;
         continue;
       }
@@ -425,7 +537,8 @@ function createWalker(
       const keys = Reflect.ownKeys(node);
       for (let index = 0; index < keys.length; index++) {
         const key = keys[index] as PropertyKey;
-        if (!Array.isArray(node) && isDirtyKey(key)) return true;
+        // An array's index keys are clean; its named keys are text like any object's.
+        if (isDirtyProperty(key)) return true;
         // A data property is read directly; an accessor only on errors (V8's `stack`), never invoked elsewhere.
         if (lookupGetter.call(node, key) === undefined) {
           if (visit((node as Record<PropertyKey, unknown>)[key])) return true;
@@ -435,16 +548,26 @@ function createWalker(
     return false;
   }
 
-  /** Every container from which a dirty string is reachable. */
-  function dirtySet(root: Container): Set<Container> {
+  /** What `copy` needs: the containers to copy, and which arrays are their elements only. */
+  interface Plan {
+    /** Every container from which a dirty string or symbol is reachable. */
+    dirty: Set<Container>;
+    /** The arrays among them that `isPlainArray` accepted: copied element by element. */
+    plainArrays: Set<Container>;
+  }
+
+  function planCopy(root: Container): Plan {
     const parents = new Map<Container, Container[]>([[root, []]]);
     const dirty = new Set<Container>();
+    const plainArrays = new Set<Container>();
     const stack: Container[] = [root];
     while (stack.length > 0) {
       const node = stack.pop() as Container;
-      if (!Array.isArray(node) && Reflect.ownKeys(node).some(isDirtyKey)) dirty.add(node);
-      for (const child of children(node)) {
-        if (isDirtyString(child)) dirty.add(node);
+      const plain = Array.isArray(node) && isPlainArray(node);
+      if (plain) plainArrays.add(node);
+      else if (Reflect.ownKeys(node).some(isDirtyProperty)) dirty.add(node);
+      for (const child of plain ? (node as unknown[]) : children(node)) {
+        if (isDirtyLeaf(child)) dirty.add(node);
         else if (isContainer(child)) {
           const known = parents.get(child);
           if (known) known.push(node);
@@ -464,69 +587,83 @@ function createWalker(
         }
       }
     }
-    return dirty;
+    return { dirty, plainArrays };
   }
 
-  function copy(value: unknown, dirty: Set<Container>, copies: Map<Container, Container>): unknown {
+  function copy(value: unknown, plan: Plan, copies: Map<Container, Container>): unknown {
     if (typeof value === "string") return redact(value);
-    if (!isContainer(value) || !dirty.has(value)) return value;
+    if (typeof value === "symbol") return redactSymbol(value);
+    if (!isContainer(value) || !plan.dirty.has(value)) return value;
     const done = copies.get(value);
     if (done) return done;
     const proto = Reflect.getPrototypeOf(value);
-    const next = (child: unknown) => copy(child, dirty, copies);
+    const next = (child: unknown) => copy(child, plan, copies);
     let out: Container;
-    if (Array.isArray(value)) {
+    if (plan.plainArrays.has(value)) {
       const array: unknown[] = [];
       copies.set(value, array);
-      for (const entry of value) array.push(next(entry));
+      for (let index = 0; index < (value as unknown[]).length; index++) {
+        array.push(next((value as unknown[])[index]));
+      }
       Reflect.setPrototypeOf(array, proto);
-      out = array;
+      return freezeLike(value, array);
+    }
+    if (Array.isArray(value)) {
+      // Elements are index properties, copied below with the rest: holes stay holes, named properties stay.
+      out = new Array<unknown>(value.length);
     } else if (value instanceof Map) {
       const map = new Map();
       copies.set(value, map);
-      for (const [key, entry] of value) map.set(next(key), next(entry));
+      const name = namer(value.keys());
+      for (const [key, entry] of value) map.set(typeof key === "string" ? name(key) : next(key), next(entry));
       out = map;
     } else if (value instanceof Set) {
       const set = new Set();
       copies.set(value, set);
-      for (const entry of value) set.add(next(entry));
+      const name = namer(value);
+      for (const entry of value) set.add(typeof entry === "string" ? name(entry) : next(entry));
       out = set;
     } else {
       out = Object.create(proto) as Container;
     }
     if (!copies.has(value)) copies.set(value, out);
-    if (!Array.isArray(value)) {
-      Reflect.setPrototypeOf(out, proto);
-      const handled = new Set<PropertyKey>();
-      for (const [key, child, descriptor] of ownEntries(value)) {
-        handled.add(key);
-        Reflect.defineProperty(out, typeof key === "string" ? redact(key) : key, {
-          value: next(child),
-          writable: descriptor.writable ?? true,
-          enumerable: descriptor.enumerable ?? false,
-          configurable: descriptor.configurable ?? true,
-        });
-      }
-      // Accessors of non-errors are kept as they are (invoking getters could have side effects).
-      for (const key of Reflect.ownKeys(value)) {
-        if (handled.has(key)) continue;
-        Reflect.defineProperty(
-          out,
-          typeof key === "string" ? redact(key) : key,
-          Reflect.getOwnPropertyDescriptor(value, key) as PropertyDescriptor,
-        );
-      }
+    Reflect.setPrototypeOf(out, proto);
+    // Every key's name first, in key order: a dirty one must not take a name a later clean key keeps.
+    const keys = Reflect.ownKeys(value);
+    const name = namer(keys);
+    const names = new Map<PropertyKey, PropertyKey>();
+    for (const key of keys) names.set(key, typeof key === "string" ? name(key) : redactSymbol(key));
+    const handled = new Set<PropertyKey>();
+    for (const [key, child, descriptor] of ownEntries(value)) {
+      handled.add(key);
+      Reflect.defineProperty(out, names.get(key) as PropertyKey, {
+        value: next(child),
+        writable: descriptor.writable ?? true,
+        enumerable: descriptor.enumerable ?? false,
+        configurable: descriptor.configurable ?? true,
+      });
+    }
+    // Accessors of non-errors are kept as they are (invoking getters could have side effects).
+    for (const key of Reflect.ownKeys(value)) {
+      if (handled.has(key)) continue;
+      Reflect.defineProperty(
+        out,
+        names.get(key) as PropertyKey,
+        Reflect.getOwnPropertyDescriptor(value, key) as PropertyDescriptor,
+      );
     }
     if (Object.isFrozen(value)) Object.freeze(out);
     return out;
   }
 
-  const deep = <T>(value: T): T => {
+  /** `deep` within a call: `built` hands containers to it, sharing the call's symbol copies. */
+  const deepWalk = <T>(value: T): T => {
     if (typeof value === "string") return redact(value) as T;
+    if (typeof value === "symbol") return redactSymbol(value) as T;
     budget = TREE_NODES;
     const found = treeScan(value, 0);
     if (found === CLEAN || (found === OTHER && !anyDirty(value))) return value;
-    return copy(value, dirtySet(value as Container), new Map()) as T;
+    return copy(value, planCopy(value as Container), new Map()) as T;
   };
 
   /**
@@ -536,9 +673,11 @@ function createWalker(
    */
   function builtTree(node: unknown, depth: number): unknown {
     if (typeof node === "string") return redact(node);
-    if (typeof node !== "object" || node === null) return node;
+    if (typeof node !== "object" || node === null) {
+      return typeof node === "symbol" ? redactSymbol(node) : node;
+    }
     const proto = Reflect.getPrototypeOf(node);
-    if (depth > TREE_DEPTH) return deep(node);
+    if (depth > TREE_DEPTH) return deepWalk(node);
     if (proto === Array.prototype) {
       const array = node as unknown[];
       let out: unknown[] | undefined;
@@ -552,23 +691,15 @@ function createWalker(
       }
       return out === undefined ? node : freezeLike(node, out);
     }
-    if (proto !== Object.prototype) return deep(node);
+    if (proto !== Object.prototype) return deepWalk(node);
     const record = node as Record<string, unknown>;
     let out: Record<string, unknown> | undefined;
     for (const key in record) {
+      // A dirty key is rare: renaming needs every key's name (collisions), which deep's copy computes.
+      if (isDirtyKey(key)) return deepWalk(node);
       const child = record[key];
       const next = builtTree(child, depth + 1);
-      const name = isDirtyKey(key) ? redact(key) : key;
-      if (name !== key) {
-        out ??= { ...record };
-        Reflect.deleteProperty(out, key);
-        Reflect.defineProperty(out, name, {
-          value: next,
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
-      } else if (next !== child) {
+      if (next !== child) {
         out ??= { ...record };
         out[key] = next;
       }
@@ -576,7 +707,17 @@ function createWalker(
     return out === undefined ? node : freezeLike(node, out);
   }
 
-  return { deep, built: <T>(value: T): T => builtTree(value, 0) as T };
+  // Each call starts with no symbol copies: a symbol maps to one replacement within a call.
+  return {
+    deep: <T>(value: T): T => {
+      symbolCopies = undefined;
+      return deepWalk(value);
+    },
+    built: <T>(value: T): T => {
+      symbolCopies = undefined;
+      return builtTree(value, 0) as T;
+    },
+  };
 }
 
 /** `copy`, frozen when `original` was: a redacted copy keeps the shape guarantees of what it replaces. */
