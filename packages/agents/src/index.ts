@@ -85,6 +85,7 @@ export type {
   CodexConfigObject,
   CodexConfigValue,
   CodexProviderSettings,
+  CodexTransport,
   ProviderRunOptions,
 } from "./providers/codexOptions.js";
 export {
@@ -94,6 +95,7 @@ export {
   MAX_CONFIG_DEPTH,
   MAX_IMAGES,
   MAX_INPUT_CHARS,
+  MAX_SYSTEM_PROMPT_CHARS,
   MAX_TIMEOUT_MS,
   providerRunOptionsSchema,
 } from "./providers/codexOptions.js";

@@ -319,7 +319,7 @@ export class CodexProvider implements AgentProvider<ProviderRunOptions> {
     };
     let prepared: PreparedRun;
     try {
-      prepared = parseRunInput(prompt, options);
+      prepared = parseRunInput(prompt, options, this.#settings.transport);
       const { workingDirectory, signal } = prepared.options;
       if (!this.#isDirectory(workingDirectory)) {
         throw new CodexProviderError({

@@ -1,18 +1,23 @@
 import path from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { CodexProvider } from "./codex.js";
 import { CodexProviderError } from "./codexError.js";
 import {
   buildTurnInput,
+  type CodexTransport,
+  configArgBytes,
   MAX_ARG_BYTES,
   MAX_CONFIG_DEPTH,
   MAX_INPUT_CHARS,
+  MAX_SYSTEM_PROMPT_CHARS,
   MAX_TIMEOUT_MS,
   parseProviderOptions,
   parseProviderSettings,
   parseRunInput,
   parseRunOptions,
 } from "./codexOptions.js";
-import { thrownCodexError } from "./testing/harness.js";
+import { collect, fakeBoot, fakeClient, record, replay, thrownCodexError } from "./testing/harness.js";
 
 describe("parseRunOptions", () => {
   it("accepts the minimal options and leaves optional fields unset", () => {
@@ -241,5 +246,197 @@ describe("strict inputs", () => {
     expect(code(() => parseRunInput("   ", { workingDirectory: "/r" }))).toMatchObject({
       code: "CODEX_INVALID_OPTIONS",
     });
+  });
+});
+
+/**
+ * Bytes a character takes inside the SDK's `--config key="..."` argument, modelled independently of
+ * `configArgBytes`: JSON escapes for quote, backslash and controls, UTF-8 for the rest.
+ */
+const QUOTED_BYTES: Record<string, number> = {
+  a: 1,
+  " ": 1,
+  é: 2,
+  東: 3,
+  "😀": 4,
+  '"': 2,
+  "\\": 2,
+  "\n": 2,
+  "\t": 2,
+  "\u0001": 6,
+};
+const ARG_PREFIX_BYTES = Buffer.byteLength('developer_instructions=""');
+/** Bytes of `text` between the quotes of its argument. */
+const escapedBytes = (text: string) =>
+  [...text].reduce((sum, char) => sum + (QUOTED_BYTES[char] ?? Number.NaN), 0);
+const quotedBytes = (text: string) => ARG_PREFIX_BYTES + escapedBytes(text);
+
+/**
+ * A text of exactly `target` by `size` (additive, "a" counting 1): `chunk` repeated, framed by non-blank
+ * characters (trimming keeps it whole), padded with "a".
+ */
+function grown(chunk: string, target: number, size: (text: string) => number): string {
+  const room = target - 2;
+  const body = chunk.repeat(Math.max(0, Math.floor(room / size(chunk))));
+  return `a${"a".repeat(Math.max(0, room - size(body)))}${body}a`;
+}
+
+const systemPromptError = (systemPrompt: string, transport: CodexTransport) =>
+  thrownCodexError(() => parseRunOptions({ workingDirectory: "/r", systemPrompt }, transport));
+
+describe("per-transport limits: argv limits apply only where argv is used", () => {
+  const chunks = fc
+    .array(fc.constantFrom(...Object.keys(QUOTED_BYTES)), { minLength: 1, maxLength: 12 })
+    .map((chars) => chars.join(""));
+
+  it("exec: a systemPrompt is accepted exactly when its quoted argument fits MAX_ARG_BYTES (multi-byte, escapes)", () => {
+    fc.assert(
+      fc.property(chunks, fc.integer({ min: -12, max: 12 }), (chunk, delta) => {
+        const text = grown(chunk, MAX_ARG_BYTES - ARG_PREFIX_BYTES + delta, escapedBytes);
+        expect(quotedBytes(text)).toBe(MAX_ARG_BYTES + delta);
+        expect(configArgBytes("developer_instructions", text)).toBe(quotedBytes(text));
+        const fits = delta <= 0;
+        if (fits) {
+          expect(parseRunOptions({ workingDirectory: "/r", systemPrompt: text }, "exec").systemPrompt).toBe(
+            text,
+          );
+        } else {
+          expect(systemPromptError(text, "exec")).toMatchObject({
+            code: "CODEX_INVALID_OPTIONS",
+            details: { path: ["systemPrompt"] },
+          });
+        }
+        // Whatever fits argv is far inside the app-server's bound.
+        expect(
+          parseRunOptions({ workingDirectory: "/r", systemPrompt: text }, "app-server").systemPrompt,
+        ).toBe(text);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("app-server: a systemPrompt is accepted exactly up to MAX_SYSTEM_PROMPT_CHARS characters (UTF-16 units), trimmed first", () => {
+    const units = (text: string) => text.length;
+    fc.assert(
+      fc.property(chunks, fc.integer({ min: -6, max: 6 }), fc.nat(3), (chunk, delta, padding) => {
+        const text = grown(chunk, MAX_SYSTEM_PROMPT_CHARS + delta, units);
+        const padded = `${" ".repeat(padding)}${text}${"\n".repeat(padding)}`;
+        expect(text).toHaveLength(MAX_SYSTEM_PROMPT_CHARS + delta);
+        if (delta <= 0) {
+          const parsed = parseRunOptions({ workingDirectory: "/r", systemPrompt: padded }, "app-server");
+          expect(parsed.systemPrompt).toBe(text);
+        } else {
+          const error = systemPromptError(padded, "app-server");
+          expect(error).toMatchObject({ code: "CODEX_INVALID_OPTIONS", details: { path: ["systemPrompt"] } });
+          expect(error.message).toContain(`at most ${MAX_SYSTEM_PROMPT_CHARS} characters`);
+        }
+        // On exec every one of these is far over one argument, and the message names the way out.
+        expect(systemPromptError(text, "exec").message).toContain('transport "app-server" accepts');
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("the limits at their edges: the default transport is exec; app-server takes 1 MiB, not one unit more", () => {
+    const atArgv = grown("a", MAX_ARG_BYTES - ARG_PREFIX_BYTES, escapedBytes);
+    expect(configArgBytes("developer_instructions", atArgv)).toBe(MAX_ARG_BYTES);
+    expect(parseRunOptions({ workingDirectory: "/r", systemPrompt: atArgv }).systemPrompt).toBe(atArgv);
+    expect(systemPromptError(`${atArgv}a`, "exec").message).toBe(
+      `Invalid run options: systemPrompt: systemPrompt must fit one ${MAX_ARG_BYTES}-byte command-line argument once quoted (about 128 KiB) with transport "exec"; transport "app-server" accepts up to ${MAX_SYSTEM_PROMPT_CHARS} characters`,
+    );
+    expect(() => parseRunOptions({ workingDirectory: "/r", systemPrompt: `${atArgv}a` })).toThrowError(
+      /transport "app-server"/,
+    );
+    // An astral character is two units: 1 MiB of units is 512 Ki emoji.
+    const emoji = "😀".repeat(MAX_SYSTEM_PROMPT_CHARS / 2);
+    expect(parseRunOptions({ workingDirectory: "/r", systemPrompt: emoji }, "app-server").systemPrompt).toBe(
+      emoji,
+    );
+    expect(systemPromptError(`${emoji}a`, "app-server").code).toBe("CODEX_INVALID_OPTIONS");
+    // parseRunInput threads the transport through; the prompt's own bound is the same on both.
+    const prepared = parseRunInput("go", { workingDirectory: "/r", systemPrompt: emoji }, "app-server");
+    expect(prepared.options.systemPrompt).toBe(emoji);
+    expect(
+      thrownCodexError(() => parseRunInput("go", { workingDirectory: "/r", systemPrompt: emoji })).code,
+    ).toBe("CODEX_INVALID_OPTIONS");
+    expect(MAX_SYSTEM_PROMPT_CHARS).toBe(MAX_INPUT_CHARS);
+  });
+
+  it("exec: a config array counts as the SDK writes it (', ' between entries), so TOML overhead cannot slip past", () => {
+    const entry = "x".repeat(98);
+    // JSON `["x…","x…",…]` fits the argument; the SDK's `["x…", "x…", …]` is one byte longer per separator.
+    const count = Math.floor((MAX_ARG_BYTES - Buffer.byteLength("list=[]")) / (entry.length + 3));
+    const list = Array.from({ length: count }, () => entry);
+    expect(Buffer.byteLength(`list=${JSON.stringify(list)}`)).toBeLessThanOrEqual(MAX_ARG_BYTES);
+    expect(configArgBytes("list", list)).toBe(
+      Buffer.byteLength(`list=[${list.map((item) => `"${item}"`).join(", ")}]`),
+    );
+    expect(configArgBytes("list", list)).toBeGreaterThan(MAX_ARG_BYTES);
+    expect(thrownCodexError(() => parseProviderSettings({ config: { list } }))).toMatchObject({
+      code: "CODEX_INVALID_CONFIG",
+      message: expect.stringContaining('transport "app-server" sends config as JSON'),
+      details: { path: ["config", "list"] },
+    });
+    expect(configArgBytes("t", [{ a: 1, "b.c": "d" }, [true, 2]])).toBe(
+      Buffer.byteLength('t=[{a = 1, "b.c" = "d"}, [true, 2]]'),
+    );
+  });
+
+  const big = "x".repeat(4 * MAX_ARG_BYTES);
+  it.each([
+    ["a leaf", { big }],
+    ["an array", { list: [big, big] }],
+    ["a nested leaf", { a: { b: { developer_instructions: big } } }],
+  ])(
+    "app-server: config travels as JSON, so %s over one argument is fine there and refused on exec",
+    (_name, config) => {
+      expect(parseProviderSettings({ transport: "app-server", config }).config).toEqual(config);
+      expect(thrownCodexError(() => parseProviderSettings({ transport: "exec", config })).code).toBe(
+        "CODEX_INVALID_CONFIG",
+      );
+      expect(thrownCodexError(() => parseProviderSettings({ config })).code).toBe("CODEX_INVALID_CONFIG");
+    },
+  );
+
+  it("app-server: config is still limited in depth and cycles; an unknown transport is refused", () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(
+      thrownCodexError(() => parseProviderSettings({ transport: "app-server", config: cyclic })).message,
+    ).toContain("cyclic");
+    // An unknown transport is refused by the schema, after the stricter (exec) shape check.
+    expect(thrownCodexError(() => parseProviderSettings({ transport: "ssh", config: { big } })).code).toBe(
+      "CODEX_INVALID_CONFIG",
+    );
+  });
+
+  it("CodexProvider validates a run with its own transport: 1 MB reaches app-server's client, exec spawns nothing", async () => {
+    const large = "Rules: be exact.\n".repeat(MAX_SYSTEM_PROMPT_CHARS / 32);
+    const done = [
+      { type: "thread.started", thread_id: "t" },
+      {
+        type: "turn.completed",
+        usage: { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_output_tokens: 0 },
+      },
+    ];
+    for (const transport of ["app-server", "exec"] as const) {
+      const recorded = record();
+      const provider = new CodexProvider({
+        transport,
+        env: {},
+        bootstrap: async () => fakeBoot("sk-test-000000000000"),
+        createClient: fakeClient(replay(done), recorded),
+        isDirectory: () => true,
+      });
+      const { error } = await collect(provider.run("go", { workingDirectory: "/w", systemPrompt: large }));
+      if (transport === "app-server") {
+        expect(error).toBeUndefined();
+        expect(recorded.clientOptions?.config?.developer_instructions).toBe(large.trim());
+      } else {
+        expect(error).toMatchObject({ code: "CODEX_INVALID_OPTIONS", details: { path: ["systemPrompt"] } });
+        expect(recorded.started).toBe(0);
+      }
+      await provider.close();
+    }
   });
 });

@@ -24,17 +24,47 @@ export const DEFAULT_CODEX_MODEL = "gpt-5-codex";
 export const MAX_INPUT_CHARS = 1_048_576;
 
 /**
- * Longest single command-line argument Linux accepts (`MAX_ARG_STRLEN`, 128 KiB, with its NUL). The SDK passes
- * `systemPrompt` and every `config` leaf as one `--config key=value` argument, so each must fit.
+ * Longest single command-line argument Linux accepts (`MAX_ARG_STRLEN`, 128 KiB, with its NUL). On the `exec`
+ * transport the SDK passes `systemPrompt` and every `config` leaf as one `--config key=value` argument, so each must
+ * fit; the `app-server` transport sends them as JSON on stdin and has no such limit.
  */
 export const MAX_ARG_BYTES = 131_071;
+
+/**
+ * Longest `systemPrompt` on the `app-server` transport, in characters (UTF-16 code units, as `String.length`
+ * counts): the prompt's own bound (`MAX_INPUT_CHARS`). The exec transport's is the tighter `MAX_ARG_BYTES`.
+ */
+export const MAX_SYSTEM_PROMPT_CHARS = MAX_INPUT_CHARS;
+
+/** How a provider runs turns: `exec` (one `codex exec` per turn, through the SDK) or `app-server` (a warm process). */
+export type CodexTransport = "exec" | "app-server";
+
+/** The transports, the default first. */
+const CODEX_TRANSPORTS = ["exec", "app-server"] as const satisfies readonly CodexTransport[];
 
 /** Deepest nesting of `config` objects and arrays accepted. */
 export const MAX_CONFIG_DEPTH = 32;
 
-/** Bytes one `--config key=value` argument takes on the command line. */
+/** Bytes one `--config key=value` argument takes on the command line, as the SDK writes it (see `tomlValue`). */
 export function configArgBytes(key: string, value: unknown): number {
-  return Buffer.byteLength(`${key}=${JSON.stringify(value)}`, "utf8");
+  return Buffer.byteLength(`${key}=${tomlValue(value)}`, "utf8");
+}
+
+/**
+ * A config value as `@openai/codex-sdk` 0.163 writes it after `key=`: strings JSON-quoted, arrays and inline
+ * tables with `", "` between entries (one byte more than JSON per separator), bare keys unquoted.
+ */
+function tomlValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(tomlValue).join(", ")}]`;
+  if (typeof value === "object" && value !== null) {
+    const parts: string[] = [];
+    for (const [key, child] of Object.entries(value)) {
+      if (child === undefined) continue;
+      parts.push(`${/^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key)} = ${tomlValue(child)}`);
+    }
+    return `{${parts.join(", ")}}`;
+  }
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
 /** What a thread id may contain (codex uses UUIDs); also keeps it safe as part of a file name. */
@@ -65,15 +95,13 @@ const milliseconds = (name: string) =>
     .positive(`${name} must be a positive number of milliseconds`)
     .max(MAX_TIMEOUT_MS, `${name} must be at most ${MAX_TIMEOUT_MS} ms`);
 
-/** Schema of the options of one `CodexProvider.run` call; unknown keys are rejected. */
-export const providerRunOptionsSchema = z.strictObject({
-  /** Directory the agent works in; required, non-empty; resolved to an absolute path. */
-  workingDirectory: z
-    .string({ error: "workingDirectory must be a non-empty string" })
-    .refine((value) => value.trim().length > 0, "workingDirectory must be a non-empty string")
-    .transform((value) => path.resolve(value)),
-  /** Extra developer instructions; trimmed, empty values ignored; at most 128 KiB on the command line. */
-  systemPrompt: z
+/**
+ * `systemPrompt` as `transport` delivers it: trimmed, empty means none. `exec` puts it on argv as one
+ * `--config developer_instructions=<JSON>` argument, so its quoted form must fit `MAX_ARG_BYTES`; `app-server` sends
+ * it as JSON-RPC on stdin, bounded like the prompt by `MAX_SYSTEM_PROMPT_CHARS`.
+ */
+const systemPromptSchema = (transport: CodexTransport) =>
+  z
     .string({ error: "systemPrompt must be a string" })
     .optional()
     .transform((value) => {
@@ -81,9 +109,29 @@ export const providerRunOptionsSchema = z.strictObject({
       return trimmed ? trimmed : undefined;
     })
     .refine(
-      (value) => value === undefined || configArgBytes("developer_instructions", value) <= MAX_ARG_BYTES,
-      `systemPrompt must fit one ${MAX_ARG_BYTES}-byte command-line argument once quoted (about 128 KiB)`,
-    ),
+      transport === "exec"
+        ? (value) => value === undefined || configArgBytes("developer_instructions", value) <= MAX_ARG_BYTES
+        : (value) => value === undefined || value.length <= MAX_SYSTEM_PROMPT_CHARS,
+      transport === "exec"
+        ? `systemPrompt must fit one ${MAX_ARG_BYTES}-byte command-line argument once quoted (about 128 KiB) with transport "exec"; transport "app-server" accepts up to ${MAX_SYSTEM_PROMPT_CHARS} characters`
+        : `systemPrompt must be at most ${MAX_SYSTEM_PROMPT_CHARS} characters`,
+    );
+
+/**
+ * Schema of the options of one `CodexProvider.run` call; unknown keys are rejected. Its `systemPrompt` limit is the
+ * default transport's (`exec`); a provider with `transport: "app-server"` applies that transport's.
+ */
+export const providerRunOptionsSchema = z.strictObject({
+  /** Directory the agent works in; required, non-empty; resolved to an absolute path. */
+  workingDirectory: z
+    .string({ error: "workingDirectory must be a non-empty string" })
+    .refine((value) => value.trim().length > 0, "workingDirectory must be a non-empty string")
+    .transform((value) => path.resolve(value)),
+  /**
+   * Extra developer instructions; trimmed, empty values ignored. At most `MAX_ARG_BYTES` once quoted on `exec`
+   * (argv), `MAX_SYSTEM_PROMPT_CHARS` characters on `app-server`.
+   */
+  systemPrompt: systemPromptSchema("exec"),
   /** Context passages sent before the prompt. */
   context: z
     .array(z.string({ error: "context entries must be strings" }), {
@@ -117,6 +165,12 @@ export const providerRunOptionsSchema = z.strictObject({
   /** Also emit `assistant` events with `metadata.partial: true` carrying each new piece of text (app-server only). */
   partialMessages: z.boolean({ error: "partialMessages must be a boolean" }).optional(),
 });
+
+/** The run-options schema of each transport: they differ only in the `systemPrompt` limit. */
+const runOptionsSchemas: Record<CodexTransport, typeof providerRunOptionsSchema> = {
+  exec: providerRunOptionsSchema,
+  "app-server": providerRunOptionsSchema.extend({ systemPrompt: systemPromptSchema("app-server") }),
+};
 
 /** Options of one `CodexProvider.run` call, as callers pass them. */
 export type ProviderRunOptions = z.input<typeof providerRunOptionsSchema>;
@@ -180,7 +234,7 @@ export const codexProviderSettingsSchema = z
     /** Cap on the characters of tool output one event carries (head and tail kept, with a marker). */
     maxToolOutputChars: z.number().int().min(64).max(MAX_TIMEOUT_MS).optional(),
     /** `exec`: one `codex exec` per turn through the SDK (default). `app-server`: turns on a warm `codex app-server`. */
-    transport: z.enum(["exec", "app-server"]).default("exec"),
+    transport: z.enum(CODEX_TRANSPORTS).default("exec"),
     /** Answers approval requests (app-server only); throwing or missing `approvalTimeoutMs` means `decline`. */
     onApproval: z
       .custom<CodexApprovalHandler>((value) => typeof value === "function", "onApproval must be a function")
@@ -254,18 +308,23 @@ function typed(code: CodexErrorCode, message: string, details: Record<string, un
   return new CodexProviderError({ code, message, details });
 }
 
-/** Rejects cyclic, too deep, or argv-overflowing `config` before zod walks it (zod would recurse forever). */
-function checkConfigShape(config: unknown): void {
+/**
+ * Rejects cyclic or too deep `config` before zod walks it (zod would recurse forever), and on `exec` a leaf that
+ * overflows its one `--config` argument; `app-server` sends `config` as JSON on stdin, so no argv limit applies.
+ */
+function checkConfigShape(config: unknown, transport: CodexTransport): void {
   const ancestors: unknown[] = [];
+  const overflowsArgv = (key: string, value: unknown): boolean =>
+    transport === "exec" && configArgBytes(key, value) > MAX_ARG_BYTES;
+  const tooLong = (key: string) =>
+    typed(
+      "CODEX_INVALID_CONFIG",
+      `Invalid CodexProvider settings: config.${key}: longer than one ${MAX_ARG_BYTES}-byte command-line argument with transport "exec" (transport "app-server" sends config as JSON, without this limit)`,
+      { path: ["config", ...key.split(".")] },
+    );
   const walk = (value: unknown, key: string, inArray: boolean): void => {
     if (typeof value !== "object" || value === null) {
-      if (!inArray && configArgBytes(key, value) > MAX_ARG_BYTES) {
-        throw typed(
-          "CODEX_INVALID_CONFIG",
-          `Invalid CodexProvider settings: config.${key}: longer than one ${MAX_ARG_BYTES}-byte command-line argument`,
-          { path: ["config", ...key.split(".")] },
-        );
-      }
+      if (!inArray && overflowsArgv(key, value)) throw tooLong(key);
       return;
     }
     if (ancestors.includes(value)) {
@@ -283,13 +342,7 @@ function checkConfigShape(config: unknown): void {
     ancestors.push(value);
     if (Array.isArray(value)) {
       for (const entry of value) walk(entry, key, true);
-      if (!inArray && configArgBytes(key, value) > MAX_ARG_BYTES) {
-        throw typed(
-          "CODEX_INVALID_CONFIG",
-          `Invalid CodexProvider settings: config.${key}: longer than one ${MAX_ARG_BYTES}-byte command-line argument`,
-          { path: ["config", ...key.split(".")] },
-        );
-      }
+      if (!inArray && overflowsArgv(key, value)) throw tooLong(key);
     } else if (isPlainObject(value)) {
       for (const [child, entry] of Object.entries(value))
         walk(entry, key ? `${key}.${child}` : child, inArray);
@@ -301,7 +354,10 @@ function checkConfigShape(config: unknown): void {
 
 /** Validates `CodexProvider` settings; throws `CODEX_INVALID_CONFIG`. */
 export function parseProviderSettings(input: unknown): ResolvedProviderSettings {
-  if (isPlainObject(input) && input.config !== undefined) checkConfigShape(input.config);
+  if (isPlainObject(input) && input.config !== undefined) {
+    // An unknown transport fails in the schema below; until then, the default's (stricter) limits apply.
+    checkConfigShape(input.config, input.transport === "app-server" ? "app-server" : "exec");
+  }
   return parseWith(
     codexProviderSettingsSchema,
     input ?? {},
@@ -379,15 +435,18 @@ function parseProviderInput(input: unknown): {
   };
 }
 
-/** Validates and normalizes `ProviderRunOptions`; throws `CODEX_INVALID_OPTIONS`. */
-export function parseRunOptions(input: unknown): ResolvedRunOptions {
+/**
+ * Validates and normalizes `ProviderRunOptions` for the provider's transport (it sets the `systemPrompt` limit);
+ * throws `CODEX_INVALID_OPTIONS`.
+ */
+export function parseRunOptions(input: unknown, transport: CodexTransport = "exec"): ResolvedRunOptions {
   return readingInput("CODEX_INVALID_OPTIONS", "run options", () => {
     if (!isPlainObject(input)) {
       throw typed("CODEX_INVALID_OPTIONS", "Invalid run options: expected an object with workingDirectory", {
         path: [],
       });
     }
-    return parseWith(providerRunOptionsSchema, input, "CODEX_INVALID_OPTIONS", "run options");
+    return parseWith(runOptionsSchemas[transport], input, "CODEX_INVALID_OPTIONS", "run options");
   });
 }
 
@@ -413,16 +472,20 @@ export interface PreparedRun {
 
 /**
  * Validates a run's prompt and options together, before anything spawns: a non-empty prompt and a turn input
- * (context and prompt as the SDK joins them) of at most `MAX_INPUT_CHARS`; `outputSchema` converted to a strict
- * JSON schema. Throws `CODEX_INVALID_OPTIONS`.
+ * (context and prompt as the SDK joins them) of at most `MAX_INPUT_CHARS`; the options for the provider's
+ * `transport`; `outputSchema` converted to a strict JSON schema. Throws `CODEX_INVALID_OPTIONS`.
  */
-export function parseRunInput(prompt: unknown, options: unknown): PreparedRun {
+export function parseRunInput(
+  prompt: unknown,
+  options: unknown,
+  transport: CodexTransport = "exec",
+): PreparedRun {
   if (typeof prompt !== "string" || prompt.trim().length === 0) {
     throw typed("CODEX_INVALID_OPTIONS", "Invalid prompt: run(prompt) needs a non-empty string", {
       path: ["prompt"],
     });
   }
-  const resolved = parseRunOptions(options);
+  const resolved = parseRunOptions(options, transport);
   const input = buildTurnInput(prompt, resolved);
   let length = (input.length - 1) * 2;
   for (const part of input) length += part.text.length;

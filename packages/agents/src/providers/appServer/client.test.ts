@@ -16,6 +16,7 @@ import {
   appServerInput,
   appServerThreadConfig,
   SPARE_THREADS,
+  spareKey,
 } from "./client.js";
 import type { AppServerSpawner } from "./connection.js";
 import type { AppServerExit, AppServerProcess } from "./core.js";
@@ -212,6 +213,60 @@ describe("AppServerPool + client (scripted app-server)", () => {
     const before = server.requests.length;
     await drain((await codex.startThread().runStreamed("three")).events);
     expect(server.requests.slice(before).map((request) => request.method)).toEqual(["turn/start"]);
+    await pool.close();
+  });
+
+  it("a spare key is a fixed-size digest of the thread/start params: equal params, equal key, any size", () => {
+    const params = fc.record({
+      cwd: fc.string(),
+      model: fc.option(fc.string()),
+      config: fc.dictionary(fc.string({ minLength: 1 }), fc.oneof(fc.string(), fc.integer(), fc.boolean())),
+    });
+    fc.assert(
+      fc.property(params, params, (a, b) => {
+        expect(spareKey(a)).toHaveLength(44);
+        expect(spareKey(structuredClone(a))).toBe(spareKey(a));
+        expect(spareKey(a) === spareKey(b)).toBe(JSON.stringify(a) === JSON.stringify(b));
+      }),
+    );
+    // 1 MiB of instructions that differ only in their last character: same length, different keys, both 44 chars.
+    const large = "東".repeat(1_048_575);
+    const one = spareKey({ config: { developer_instructions: `${large}a` } });
+    const other = spareKey({ config: { developer_instructions: `${large}b` } });
+    expect([one.length, other.length]).toEqual([44, 44]);
+    expect(one).not.toBe(other);
+  });
+
+  it("a new thread with a 1 MB developer_instructions takes a spare started with the same full instructions", async () => {
+    const { spawn, server } = fakeServer(scripted([message("hi"), done]));
+    const pool = new AppServerPool({ spawn, spareQuietMs: 0 });
+    const large = 'Rule "é" 😀\n'.repeat(80_000);
+    const codex = client(pool, { config: { developer_instructions: large } });
+    await drain((await codex.startThread({ workingDirectory: "/w" }).runStreamed("one")).events);
+    await quiet();
+    const before = server.requests.length;
+    await drain((await codex.startThread({ workingDirectory: "/w" }).runStreamed("two")).events);
+    await quiet();
+    // Its own thread came from a spare; one more spare replaced it once the turn had ended.
+    expect(server.requests.slice(before).map((request) => request.method)).toEqual([
+      "turn/start",
+      "thread/start",
+    ]);
+    const starts = server.requests.filter((request) => request.method === "thread/start");
+    expect(starts).toHaveLength(2 + SPARE_THREADS);
+    for (const start of starts) {
+      expect(
+        (start.params as { config: { developer_instructions: string } }).config.developer_instructions,
+      ).toBe(large);
+    }
+    // Another systemPrompt of the same length is another parameter set: no spare of the first is taken.
+    const sibling = client(pool, { config: { developer_instructions: `${large.slice(0, -1)}!` } });
+    const after = server.requests.length;
+    await drain((await sibling.startThread({ workingDirectory: "/w" }).runStreamed("three")).events);
+    expect(server.requests.slice(after).map((request) => request.method)).toEqual([
+      "thread/start",
+      "turn/start",
+    ]);
     await pool.close();
   });
 

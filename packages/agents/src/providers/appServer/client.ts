@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ThreadEvent } from "@openai/codex-sdk";
 import type {
   CodexClientLike,
@@ -265,6 +266,16 @@ export function appServerThreadConfig(
   return config;
 }
 
+/**
+ * The key of a spare thread: a digest of its `thread/start` params. The params can hold a 1 MB `systemPrompt`
+ * (`developer_instructions`): as a Map key its JSON would stay in memory per parameter set (~2.8 MB for 1 MiB of
+ * non-Latin-1 text), and every V8 string over 16,383 characters of one length hashes alike, so lookups would compare
+ * them in full; the digest costs ~2 ms per MB on top of the ~6 ms `JSON.stringify`.
+ */
+export function spareKey(params: unknown): string {
+  return createHash("sha256").update(JSON.stringify(params)).digest("base64");
+}
+
 /** The app-server's turn input for the SDK's `Input`. */
 export function appServerInput(input: CodexTurnInput): unknown[] {
   const parts = typeof input === "string" ? [{ type: "text" as const, text: input }] : input;
@@ -345,7 +356,7 @@ class AppServerThread implements AppServerThreadLike {
     // only at their first turn, so an unused spare leaves nothing behind); the next spares start once this run's
     // turn has ended, so they never compete with it.
     const start = () => connection.request("thread/start", params);
-    const key = JSON.stringify(params);
+    const key = spareKey(params);
     const spare = connection.takeSpare(key);
     const result = (spare && (await spare.catch(() => undefined))) ?? (await start());
     this.#afterTurn = () => connection.keepSpares(key, SPARE_THREADS, start);
