@@ -558,7 +558,8 @@ async function converse(
   const thread =
     conversation.id === undefined ? codex.startThread(options) : codex.resumeThread(conversation.id, options);
   const events = await drain((await thread.runStreamed("go")).events);
-  conversation.id = thread.id ?? undefined;
+  const started = events[0];
+  if (started?.type === "thread.started") conversation.id = started.thread_id;
   return events;
 }
 
@@ -599,26 +600,24 @@ describe("what a long-lived app-server holds", () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    let first: string | undefined;
+    const first = "t1"; // the fake's first thread/start
     const fake = loadingServer({
       gate: (id) => (id === first ? held : new Promise((r) => setTimeout(r, 1))),
     });
     const pool = new AppServerPool({ spawn: fake.spawn });
     const codex = client(pool);
-    const long = codex.startThread();
-    const { events } = await long.runStreamed("long");
-    first = long.id ?? undefined;
+    const { events } = await codex.startThread().runStreamed("long");
     const draining = drain(events);
     for (let index = 0; index < MAX_IDLE_THREADS + 3; index++) await converse(codex, {});
     await quiet();
     // The oldest thread is busy: only idle ones were unloaded, MAX_IDLE_THREADS idle ones stay.
-    expect(fake.methodsOf(first as string)).toEqual(["turn/start"]);
+    expect(fake.methodsOf(first)).toEqual(["turn/start"]);
     expect(fake.conversations()).toHaveLength(MAX_IDLE_THREADS + 1);
     release();
     expect((await draining).at(-1)?.type).toBe("turn.completed");
     await quiet();
     // Once it ended it is the most recently used: it stays, the least recently used idle one goes.
-    expect(fake.methodsOf(first as string)).toEqual(["turn/start"]);
+    expect(fake.methodsOf(first)).toEqual(["turn/start"]);
     expect(fake.conversations()).toHaveLength(MAX_IDLE_THREADS);
     expect(fake.violations).toEqual([]);
     await pool.close();
