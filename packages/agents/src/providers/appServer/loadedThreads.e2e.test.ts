@@ -8,7 +8,7 @@ import {
   startEmulator,
 } from "@alphred/codex-emulator";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { ProviderEvent } from "../../provider.js";
+import type { ProviderEvent, ResultEvent } from "../../provider.js";
 import { CodexProvider } from "../codex.js";
 import type { CodexConfigObject } from "../codexOptions.js";
 import { expectSuccess, SHARED_TURNS } from "../testing/e2e.js";
@@ -66,7 +66,7 @@ async function turn(resumeThreadId?: string): Promise<Outcome> {
   }
   const ms = performance.now() - started;
   expectSuccess({ events }, "Hello from the emulator.");
-  return { events, threadId: events.at(-1)?.metadata?.threadId as string, ms };
+  return { events, threadId: (events.at(-1) as ResultEvent).metadata?.threadId as string, ms };
 }
 
 async function loaded(): Promise<string[]> {
@@ -95,7 +95,7 @@ it("holds at most MAX_IDLE_THREADS + spares threads however many conversations r
 
   // An unloaded conversation continues: same thread, cumulative usage, its history sent to the model.
   const [first] = conversations as [Outcome];
-  const firstResult = first.events.at(-1)?.metadata as { usage: { inputTokens: number } };
+  const firstResult = (first.events.at(-1) as ResultEvent).metadata as { usage: { inputTokens: number } };
   const resumed = await turn(first.threadId);
   expect(resumed.threadId).toBe(first.threadId);
   expect(resumed.events.at(-1)?.metadata).toMatchObject({
