@@ -118,7 +118,7 @@ export class AppServerPool {
     return this.#slots.size;
   }
 
-  /** The connections of the running processes (a process still starting is awaited; one that failed to start is left out). */
+  /** The connections of the running processes (one still starting is awaited; one that failed to start is left out). */
   async connections(): Promise<AppServerConnection[]> {
     const settled = await Promise.allSettled([...this.#slots.values()].map((slot) => slot.connection));
     return settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));

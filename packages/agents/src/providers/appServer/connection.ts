@@ -200,10 +200,9 @@ export class AppServerConnection {
       const spares = this.#spares.get(old) ?? [];
       this.#spares.delete(old);
       for (const spare of spares) {
-        spare.then(
-          (result) => this.#unload(parseResult("thread/start", threadStartResultSchema, result).thread.id),
-          () => undefined,
-        );
+        spare
+          .then((result) => this.#unload(parseResult("thread/start", threadStartResultSchema, result).thread.id))
+          .catch(() => undefined);
       }
     }
     this.#armSpares();
