@@ -201,7 +201,9 @@ export class AppServerConnection {
       this.#spares.delete(old);
       for (const spare of spares) {
         spare
-          .then((result) => this.#unload(parseResult("thread/start", threadStartResultSchema, result).thread.id))
+          .then((result) =>
+            this.#unload(parseResult("thread/start", threadStartResultSchema, result).thread.id),
+          )
           .catch(() => undefined);
       }
     }
