@@ -695,6 +695,25 @@ describe("what a long-lived app-server holds", () => {
     await pool.close();
   });
 
+  it("a turn stream closed before its first read gives its thread and lease back", async () => {
+    const fake = loadingServer();
+    const pool = new AppServerPool({ spawn: fake.spawn, spareQuietMs: 0, idleMs: 20 });
+    const codex = client(pool);
+    const conversation: { id?: string } = {};
+    await converse(codex, conversation);
+    const { events } = await codex.resumeThread(conversation.id as string).runStreamed("never read");
+    await events.return(undefined);
+    expect(await events.next()).toEqual({ done: true, value: undefined });
+    // No turn is left in flight: spares start at the next quiet moment, and the process idles out.
+    const starts = () => fake.server.requests.filter((request) => request.method === "thread/start").length;
+    await converse(codex, {});
+    await quiet();
+    expect(starts()).toBe(2 + SPARE_THREADS);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(pool.size).toBe(0);
+    await pool.close();
+  });
+
   it("property: random runs on N threads with random parameters all succeed and keep the process bounded", async () => {
     const step = fc.record({
       conversation: fc.nat({ max: 39 }),

@@ -342,7 +342,13 @@ class AppServerThread implements AppServerThreadLike {
       release();
       throw error;
     }
-    return { events: this.#events(connection, release, threadId, input, turnOptions) };
+    const events = this.#events(connection, release, threadId, input, turnOptions);
+    return {
+      events: closedBeforeStart(events, () => {
+        connection.endTurn(threadId);
+        release();
+      }),
+    };
   }
 
   /**
@@ -464,6 +470,39 @@ class AppServerThread implements AppServerThreadLike {
       release();
     }
   }
+}
+
+/**
+ * `events` whose `return()`/`throw()` before the first `next()` still runs `abandon`: a generator that never started
+ * skips its `finally`, which gives the turn's thread and lease back.
+ */
+function closedBeforeStart<T>(events: AsyncGenerator<T>, abandon: () => void): AsyncGenerator<T> {
+  let started = false;
+  let abandoned = false;
+  const settle = () => {
+    if (started || abandoned) return;
+    abandoned = true;
+    abandon();
+  };
+  const wrapper: AsyncGenerator<T> = {
+    next: (...args) => {
+      if (!abandoned) started = true;
+      return events.next(...args);
+    },
+    return: (value) => {
+      settle();
+      return events.return(value);
+    },
+    throw: (error) => {
+      settle();
+      return events.throw(error);
+    },
+    [Symbol.asyncIterator]: () => wrapper,
+    [Symbol.asyncDispose]: async () => {
+      await wrapper.return(undefined);
+    },
+  };
+  return wrapper;
 }
 
 /**
