@@ -18,7 +18,7 @@ import {
   SPARE_THREADS,
   spareKey,
 } from "./client.js";
-import type { AppServerSpawner } from "./connection.js";
+import { type AppServerSpawner, MAX_IDLE_THREADS, MAX_SPARE_SETS } from "./connection.js";
 import type { AppServerExit, AppServerProcess } from "./core.js";
 
 /** A scripted stand-in for `codex app-server`: answers requests with `answer`, records what it got. */
@@ -459,6 +459,329 @@ describe("AppServerPool + client (scripted app-server)", () => {
       expect.arrayContaining([{ decision: "acceptForSession" }, { decision: "decline" }]),
     );
     await pool.close();
+  });
+});
+
+/** Options of {@link loadingServer}. */
+interface LoadingOptions {
+  /** Whether `thread/unsubscribe` of this thread fails (an RPC error). */
+  failUnsubscribe?: (threadId: string) => boolean;
+  /** Delay before `thread/closed` follows an unsubscribe (ms); `null`: answer `notSubscribed`, no close. */
+  closeAfterMs?: number | null;
+  /** A turn's notifications wait for this (defaults to 1 ms). */
+  gate?: (threadId: string) => Promise<void>;
+}
+
+/**
+ * A fake app-server that loads and unloads threads like 0.163 with `thread_unload_delay_secs=0`: unique thread ids,
+ * `thread/unsubscribe` closes a loaded thread (`thread/closed` after `closeAfterMs`), a closing thread refuses
+ * `thread/resume`, a turn on a thread it does not hold fails. What must never happen is logged in `violations`.
+ */
+function loadingServer(options: LoadingOptions = {}) {
+  const loaded = new Set<string>();
+  const closing = new Set<string>();
+  const inFlight = new Set<string>();
+  const turned = new Set<string>();
+  const violations: string[] = [];
+  let next = 0;
+  const thread = (id: string) => ({ result: { thread: { id }, model: "m", modelProvider: "p", cwd: "/w" } });
+  const { spawn, server } = fakeServer((method, params, process) => {
+    const threadId = (params as { threadId?: string } | undefined)?.threadId as string;
+    switch (method) {
+      case "thread/start": {
+        const id = `t${++next}`;
+        loaded.add(id);
+        return thread(id);
+      }
+      case "thread/resume":
+        if (closing.has(threadId))
+          return { error: { code: -32600, message: `thread ${threadId} is closing; retry thread/resume` } };
+        loaded.add(threadId);
+        return thread(threadId);
+      case "thread/unsubscribe": {
+        if (inFlight.has(threadId)) violations.push(`unsubscribe of ${threadId} during its turn`);
+        if (options.failUnsubscribe?.(threadId)) return { error: { code: -32603, message: "boom" } };
+        if (!loaded.has(threadId)) return { result: { status: "notLoaded" } };
+        if (options.closeAfterMs === null) return { result: { status: "notSubscribed" } };
+        loaded.delete(threadId);
+        closing.add(threadId);
+        setTimeout(() => {
+          closing.delete(threadId);
+          process.send({ method: "thread/closed", params: { threadId } });
+        }, options.closeAfterMs ?? 1);
+        return { result: { status: "unsubscribed" } };
+      }
+      case "turn/start": {
+        if (!loaded.has(threadId)) {
+          violations.push(`turn on ${threadId}, which is not loaded`);
+          return { error: { code: -32600, message: `thread not found: ${threadId}` } };
+        }
+        inFlight.add(threadId);
+        turned.add(threadId);
+        const gate = options.gate?.(threadId) ?? new Promise((resolve) => setTimeout(resolve, 1));
+        void gate.then(() => {
+          inFlight.delete(threadId);
+          process.send({
+            method: "item/completed",
+            params: { threadId, turnId: "tu", item: { type: "agentMessage", id: "m", text: threadId } },
+          });
+          process.send({ method: "turn/completed", params: { threadId, turn: turn("completed") } });
+        });
+        return { result: { turn: turn("inProgress") } };
+      }
+      default:
+        return undefined;
+    }
+  });
+  const methodsOf = (threadId: string) =>
+    server.requests
+      .filter((request) => (request.params as { threadId?: string } | undefined)?.threadId === threadId)
+      .map((request) => request.method);
+  return {
+    spawn,
+    server,
+    loaded,
+    violations,
+    /** Loaded threads that have run a turn (not spares). */
+    conversations: () => [...loaded].filter((id) => turned.has(id)),
+    spares: () => [...loaded].filter((id) => !turned.has(id)),
+    methodsOf,
+  };
+}
+
+/** One conversation: its first run starts the thread, each later run resumes it by id (as the provider does). */
+async function converse(
+  codex: ReturnType<typeof client>,
+  conversation: { id?: string },
+  options: { model?: string } = {},
+): Promise<ThreadEvent[]> {
+  const thread =
+    conversation.id === undefined ? codex.startThread(options) : codex.resumeThread(conversation.id, options);
+  const events = await drain((await thread.runStreamed("go")).events);
+  const started = events[0];
+  if (started?.type === "thread.started") conversation.id = started.thread_id;
+  return events;
+}
+
+describe("what a long-lived app-server holds", () => {
+  it("keeps the MAX_IDLE_THREADS most recently used threads; older ones are unloaded and resumed on their next turn", async () => {
+    const fake = loadingServer();
+    const pool = new AppServerPool({ spawn: fake.spawn });
+    const codex = client(pool);
+    const conversations = Array.from({ length: MAX_IDLE_THREADS + 2 }, () => ({}) as { id?: string });
+    for (const conversation of conversations) await converse(codex, conversation);
+    await quiet();
+    const ids = conversations.map((conversation) => conversation.id as string);
+    // The two least recently used were unloaded; the process holds the other MAX_IDLE_THREADS.
+    expect(fake.conversations().sort()).toEqual(ids.slice(2).sort());
+    expect(fake.methodsOf(ids[0] as string)).toEqual(["turn/start", "thread/unsubscribe"]);
+    // A held thread's next turn is warm: no thread/resume.
+    await converse(codex, conversations.at(-1) as { id?: string });
+    expect(fake.methodsOf(ids.at(-1) as string)).toEqual(["turn/start", "turn/start"]);
+    // An unloaded thread's next turn resumes it first, with the same id; the least recently used one goes instead.
+    const events = await converse(codex, conversations[0] as { id?: string });
+    expect(events.at(-1)?.type).toBe("turn.completed");
+    expect(events[0]).toEqual({ type: "thread.started", thread_id: ids[0] });
+    expect(fake.methodsOf(ids[0] as string)).toEqual([
+      "turn/start",
+      "thread/unsubscribe",
+      "thread/resume",
+      "turn/start",
+    ]);
+    await quiet();
+    expect(fake.methodsOf(ids[2] as string)).toEqual(["turn/start", "thread/unsubscribe"]);
+    expect(fake.conversations()).toHaveLength(MAX_IDLE_THREADS);
+    expect(fake.violations).toEqual([]);
+    await pool.close();
+  });
+
+  it("never unloads a thread with a turn in flight, however old", async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = "t1"; // the fake's first thread/start
+    const fake = loadingServer({
+      gate: (id) => (id === first ? held : new Promise((r) => setTimeout(r, 1))),
+    });
+    const pool = new AppServerPool({ spawn: fake.spawn });
+    const codex = client(pool);
+    const { events } = await codex.startThread().runStreamed("long");
+    const draining = drain(events);
+    for (let index = 0; index < MAX_IDLE_THREADS + 3; index++) await converse(codex, {});
+    await quiet();
+    // The oldest thread is busy: only idle ones were unloaded, MAX_IDLE_THREADS idle ones stay.
+    expect(fake.methodsOf(first)).toEqual(["turn/start"]);
+    expect(fake.conversations()).toHaveLength(MAX_IDLE_THREADS + 1);
+    release();
+    expect((await draining).at(-1)?.type).toBe("turn.completed");
+    await quiet();
+    // Once it ended it is the most recently used: it stays, the least recently used idle one goes.
+    expect(fake.methodsOf(first)).toEqual(["turn/start"]);
+    expect(fake.conversations()).toHaveLength(MAX_IDLE_THREADS);
+    expect(fake.violations).toEqual([]);
+    await pool.close();
+  });
+
+  it("a failed or refused unsubscribe fails no run: the thread is forgotten and resumed on its next turn", async () => {
+    for (const options of [
+      { failUnsubscribe: () => true },
+      { closeAfterMs: null },
+    ] satisfies LoadingOptions[]) {
+      const fake = loadingServer(options);
+      const pool = new AppServerPool({ spawn: fake.spawn });
+      const codex = client(pool);
+      const conversations = Array.from({ length: MAX_IDLE_THREADS + 1 }, () => ({}) as { id?: string });
+      for (const conversation of conversations) await converse(codex, conversation);
+      const again = await converse(codex, conversations[0] as { id?: string });
+      expect(again.at(-1)?.type).toBe("turn.completed");
+      expect(fake.methodsOf(conversations[0]?.id as string)).toEqual([
+        "turn/start",
+        "thread/unsubscribe",
+        "thread/resume",
+        "turn/start",
+      ]);
+      expect(fake.violations).toEqual([]);
+      await pool.close();
+    }
+  });
+
+  it("the next turn of a closing thread waits for its thread/closed (the app-server refuses to resume it before)", async () => {
+    const fake = loadingServer({ closeAfterMs: 30 });
+    const pool = new AppServerPool({ spawn: fake.spawn });
+    const codex = client(pool);
+    const conversations = Array.from({ length: MAX_IDLE_THREADS + 1 }, () => ({}) as { id?: string });
+    for (const conversation of conversations) await converse(codex, conversation);
+    // conversations[0] was just unsubscribed and is closing for 30 ms.
+    const started = performance.now();
+    const again = await converse(codex, conversations[0] as { id?: string });
+    expect(again.at(-1)?.type).toBe("turn.completed");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(20);
+    expect(fake.violations).toEqual([]);
+    await pool.close();
+  });
+
+  it("keeps spares for the MAX_SPARE_SETS most recent parameter sets; an older set's spares are unloaded", async () => {
+    const fake = loadingServer();
+    const pool = new AppServerPool({ spawn: fake.spawn, spareQuietMs: 0 });
+    const codex = client(pool);
+    for (let set = 0; set <= MAX_SPARE_SETS; set++) {
+      await converse(codex, {}, { model: `m${set}` });
+      await quiet();
+    }
+    await quiet();
+    const starts = fake.server.requests.filter((request) => request.method === "thread/start");
+    const spareIdsOf = (model: string) =>
+      starts
+        .map((request, index) => ({
+          model: (request.params as { model: string }).model,
+          id: `t${index + 1}`,
+        }))
+        .filter((start) => start.model === model)
+        .slice(1)
+        .map((start) => start.id);
+    // The first set's spares were started, then unloaded when a fifth set came; the others stay.
+    expect(spareIdsOf("m0")).toHaveLength(SPARE_THREADS);
+    for (const id of spareIdsOf("m0")) expect(fake.methodsOf(id)).toEqual(["thread/unsubscribe"]);
+    expect(fake.spares()).toHaveLength(MAX_SPARE_SETS * SPARE_THREADS);
+    // A run with the first set's parameters starts its own thread again.
+    const before = fake.server.requests.length;
+    await converse(codex, {}, { model: "m0" });
+    expect(fake.server.requests.slice(before, before + 2).map((request) => request.method)).toEqual([
+      "thread/start",
+      "turn/start",
+    ]);
+    expect(fake.violations).toEqual([]);
+    await pool.close();
+  });
+
+  it("a turn stream closed before its first read gives its thread and lease back", async () => {
+    const fake = loadingServer();
+    const pool = new AppServerPool({ spawn: fake.spawn, spareQuietMs: 0, idleMs: 20 });
+    const codex = client(pool);
+    const conversation: { id?: string } = {};
+    await converse(codex, conversation);
+    const { events } = await codex.resumeThread(conversation.id as string).runStreamed("never read");
+    await events.return(undefined);
+    expect(await events.next()).toEqual({ done: true, value: undefined });
+    // No turn is left in flight: spares start at the next quiet moment, and the process idles out.
+    const starts = () => fake.server.requests.filter((request) => request.method === "thread/start").length;
+    await converse(codex, {});
+    await quiet();
+    expect(starts()).toBe(2 + SPARE_THREADS);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(pool.size).toBe(0);
+    await pool.close();
+  });
+
+  it("property: random runs on N threads with random parameters all succeed and keep the process bounded", async () => {
+    const step = fc.record({
+      conversation: fc.nat({ max: 39 }),
+      model: fc.nat({ max: 6 }),
+      delayMs: fc.nat({ max: 4 }),
+    });
+    const rounds = fc.array(fc.array(step, { minLength: 1, maxLength: 40, size: "max" }), {
+      minLength: 1,
+      maxLength: 4,
+    });
+    const timing = fc.record({
+      turnMs: fc.array(fc.nat({ max: 12 }), { minLength: 1, maxLength: 16 }),
+      closeAfterMs: fc.nat({ max: 8 }),
+      failSome: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(rounds, timing, async (plan, { turnMs, closeAfterMs, failSome }) => {
+        let turns = 0;
+        const fake = loadingServer({
+          closeAfterMs,
+          failUnsubscribe: (id) => failSome && id.endsWith("3"),
+          gate: () => new Promise((resolve) => setTimeout(resolve, turnMs[turns++ % turnMs.length])),
+        });
+        const pool = new AppServerPool({ spawn: fake.spawn, spareQuietMs: 0 });
+        const codex = client(pool);
+        const conversations = new Map<number, { id?: string }>();
+        try {
+          for (const round of plan) {
+            // A conversation's runs follow each other (codex runs a thread's turns in order); conversations overlap.
+            const chains = new Map<number, (typeof round)[number][]>();
+            for (const next of round)
+              chains.set(next.conversation, [...(chains.get(next.conversation) ?? []), next]);
+            const results = await Promise.all(
+              [...chains].map(async ([index, steps]) => {
+                const conversation = conversations.get(index) ?? {};
+                conversations.set(index, conversation);
+                const outcomes: ThreadEvent[][] = [];
+                for (const { model, delayMs } of steps) {
+                  await new Promise((resolve) => setTimeout(resolve, delayMs));
+                  outcomes.push(await converse(codex, conversation, { model: `m${model}` }));
+                }
+                return outcomes;
+              }),
+            );
+            for (const events of results.flat()) expect(events.at(-1)?.type).toBe("turn.completed");
+            // A quiet moment: no turn in flight.
+            await quiet();
+            // A thread whose unsubscribe failed stays loaded in the app-server, though the connection forgot it.
+            const counted = (ids: string[]) => ids.filter((id) => !(failSome && id.endsWith("3"))).length;
+            expect(counted(fake.conversations())).toBeLessThanOrEqual(MAX_IDLE_THREADS);
+            expect(counted(fake.spares())).toBeLessThanOrEqual(MAX_SPARE_SETS * SPARE_THREADS);
+          }
+          expect(fake.violations).toEqual([]);
+          // Every turn on a thread after its unsubscribe came after a thread/resume of it.
+          for (const { id } of conversations.values()) {
+            const methods = fake.methodsOf(id as string);
+            methods.forEach((method, index) => {
+              if (method !== "turn/start") return;
+              const unsubscribed = methods.lastIndexOf("thread/unsubscribe", index);
+              if (unsubscribed >= 0) expect(methods.slice(unsubscribed, index)).toContain("thread/resume");
+            });
+          }
+        } finally {
+          await pool.close();
+        }
+      }),
+      { numRuns: 20 },
+    );
   });
 });
 

@@ -118,6 +118,12 @@ export class AppServerPool {
     return this.#slots.size;
   }
 
+  /** The connections of the running processes (one still starting is awaited; one that failed to start is left out). */
+  async connections(): Promise<AppServerConnection[]> {
+    const settled = await Promise.allSettled([...this.#slots.values()].map((slot) => slot.connection));
+    return settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  }
+
   /** The options the pool was made with. */
   get options(): Readonly<AppServerPoolOptions> {
     return this.#options;
@@ -323,18 +329,37 @@ class AppServerThread implements AppServerThreadLike {
       throw error;
     }
     const [connection, release] = leased;
+    // The turn counts from the moment the run has its thread, so the thread is never unloaded before turn/start.
+    const opening = this.#open(connection);
+    let threadId: string;
     try {
-      const threadId = await raceSignal(this.#open(connection), signal);
-      return { events: this.#events(connection, release, threadId, input, turnOptions) };
+      threadId = await raceSignal(opening, signal);
     } catch (error) {
+      opening.then(
+        (id) => connection.endTurn(id),
+        () => undefined,
+      );
       release();
       throw error;
     }
+    const events = this.#events(connection, release, threadId, input, turnOptions);
+    return {
+      events: closedBeforeStart(events, () => {
+        connection.endTurn(threadId);
+        release();
+      }),
+    };
   }
 
-  /** Starts the thread, or resumes it on a process that does not hold it yet (one writer per thread). */
+  /**
+   * Starts the thread, or resumes it on a process that does not hold it (never held, unloaded, or a new process:
+   * one writer per thread); resolves once its turn has begun on the connection (`beginTurn`).
+   */
   async #open(connection: AppServerConnection): Promise<string> {
-    if (this.#threadId !== undefined && connection.loadedThreads.has(this.#threadId)) return this.#threadId;
+    if (this.#threadId !== undefined && connection.holds(this.#threadId)) {
+      connection.beginTurn(this.#threadId);
+      return this.#threadId;
+    }
     const params = {
       cwd: this.options.workingDirectory ?? null,
       model: this.options.model ?? null,
@@ -343,13 +368,15 @@ class AppServerThread implements AppServerThreadLike {
       config: appServerThreadConfig(this.client.options, this.options),
     };
     if (this.#threadId !== undefined) {
+      // An unloading thread cannot be resumed until the app-server closed it.
+      await connection.unloaded(this.#threadId);
       const result = await connection
         .request("thread/resume", { threadId: this.#threadId, ...params })
         .catch((error: unknown) => {
           throw resumeRefusal(error);
         });
       this.#threadId = parseResult("thread/resume", threadStartResultSchema, result).thread.id;
-      connection.loadedThreads.add(this.#threadId);
+      connection.beginTurn(this.#threadId);
       return this.#threadId;
     }
     // A new thread comes from a spare started after an earlier run with the same parameters (threads are persisted
@@ -361,7 +388,7 @@ class AppServerThread implements AppServerThreadLike {
     const result = (spare && (await spare.catch(() => undefined))) ?? (await start());
     this.#afterTurn = () => connection.keepSpares(key, SPARE_THREADS, start);
     this.#threadId = parseResult("thread/start", threadStartResultSchema, result).thread.id;
-    connection.loadedThreads.add(this.#threadId);
+    connection.beginTurn(this.#threadId);
     return this.#threadId;
   }
 
@@ -404,7 +431,6 @@ class AppServerThread implements AppServerThreadLike {
     };
     signal?.addEventListener("abort", poke);
     connection.attach(threadId, route);
-    connection.beginTurn();
     try {
       yield { type: "thread.started", thread_id: threadId };
       const started = parseResult(
@@ -439,11 +465,44 @@ class AppServerThread implements AppServerThreadLike {
       // Only after a turn that started: a refused turn/start leaves the process as it was.
       if (translation.turnId !== undefined) this.#afterTurn?.();
       this.#afterTurn = undefined;
-      connection.endTurn();
+      connection.endTurn(threadId);
       connection.detach(threadId, route);
       release();
     }
   }
+}
+
+/**
+ * `events` whose `return()`/`throw()` before the first `next()` still runs `abandon`: a generator that never started
+ * skips its `finally`, which gives the turn's thread and lease back.
+ */
+function closedBeforeStart<T>(events: AsyncGenerator<T>, abandon: () => void): AsyncGenerator<T> {
+  let started = false;
+  let abandoned = false;
+  const settle = () => {
+    if (started || abandoned) return;
+    abandoned = true;
+    abandon();
+  };
+  const wrapper: AsyncGenerator<T> = {
+    next: (...args) => {
+      if (!abandoned) started = true;
+      return events.next(...args);
+    },
+    return: (value) => {
+      settle();
+      return events.return(value);
+    },
+    throw: (error) => {
+      settle();
+      return events.throw(error);
+    },
+    [Symbol.asyncIterator]: () => wrapper,
+    [Symbol.asyncDispose]: async () => {
+      await wrapper.return(undefined);
+    },
+  };
+  return wrapper;
 }
 
 /**

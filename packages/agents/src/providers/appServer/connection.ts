@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { type AppServerExit, type AppServerProcess, CodexProviderError, spawnAppServer } from "./core.js";
 import { createJsonRpcClient, type JsonRpcClient, type RequestOptions } from "./jsonRpc.js";
 import { assertSupportedAppServerVersion } from "./version.js";
@@ -7,6 +8,7 @@ import {
   parseNotification,
   parseResult,
   parseServerRequest,
+  threadStartResultSchema,
   type WireNotification,
   type WireServerRequest,
 } from "./wire.js";
@@ -44,8 +46,34 @@ export interface ConnectionOptions {
  */
 export const SPARE_QUIET_MS = 50;
 
-/** Flags on argv: `--disable plugins` keeps the process from syncing a plugin catalog over the network. */
-export const APP_SERVER_ARGS = ["--disable", "plugins"] as const;
+/**
+ * Idle threads (no turn in flight) a process keeps loaded, the most recently used ones: a conversation's next turn
+ * on one of them is a warm turn. An older idle thread is unloaded (`thread/unsubscribe`); its next turn resumes it
+ * first (`thread/resume`, ~35 ms more). Each loaded thread holds ~1.3 MB of the app-server's memory (~14–30 MB with a
+ * 1 MiB `systemPrompt`), so the process stays bounded however many conversations a long-lived provider runs.
+ */
+export const MAX_IDLE_THREADS = 16;
+
+/**
+ * Parameter sets (digests of `thread/start` params) that keep spare threads: the most recently used ones. When a
+ * set falls out, its started spares are unloaded (an unused spare leaves nothing on disk).
+ */
+export const MAX_SPARE_SETS = 4;
+
+/** How long the next turn of an unloading thread waits for its `thread/closed` before resuming anyway (ms). */
+export const UNLOAD_WAIT_MS = 2000;
+
+/**
+ * Flags on argv: `--disable plugins` keeps the process from syncing a plugin catalog over the network;
+ * `thread_unload_delay_secs=0` makes the app-server unload a thread as soon as its last subscriber unsubscribed
+ * (the default keeps it loaded for a long delay, so `thread/unsubscribe` alone would free nothing).
+ */
+export const APP_SERVER_ARGS = ["--disable", "plugins", "-c", "thread_unload_delay_secs=0"] as const;
+
+/** The answer to `thread/unsubscribe` (0.163: `ThreadUnsubscribeResponse`). */
+const unsubscribeResultSchema = z.looseObject({
+  status: z.enum(["notLoaded", "notSubscribed", "unsubscribed"]),
+});
 /** Name the client reports in `initialize` (the app-server echoes it in its `userAgent`). */
 const CLIENT_NAME = "alphred_agents";
 /** How long a stopping process may take to exit after its stdin closed before it is killed (ms). */
@@ -56,12 +84,20 @@ export class AppServerConnection {
   readonly #process: AppServerProcess;
   readonly #client: JsonRpcClient;
   readonly #routes = new Map<string, ThreadRoute>();
-  /** Threads this process has started or resumed: it is their one writer. */
-  readonly loadedThreads = new Set<string>();
+  /**
+   * Threads this process holds (it is their one writer), least recently used first, each with its turns in flight
+   * (a turn counts from the moment its run has the thread until the turn ended).
+   */
+  readonly #threads = new Map<string, number>();
+  /** Threads being unloaded: settled by their `thread/closed`, a refused or failed unsubscribe, or the process end. */
+  readonly #unloading = new Map<string, () => void>();
+  readonly #unloaded = new Map<string, Promise<void>>();
   /** Started, unused threads per `thread/start` parameters (oldest first), ready for the next runs. */
   readonly #spares = new Map<string, Promise<unknown>[]>();
   /** Spare counts asked for per parameters, with how to start one; filled at the next quiet moment. */
   readonly #wanted = new Map<string, { count: number; start: () => Promise<unknown> }>();
+  /** Parameter sets with spares, least recently used first (at most {@link MAX_SPARE_SETS}). */
+  readonly #spareSets = new Set<string>();
   /** Turns in flight on this process. */
   #turns = 0;
   #spareTimer: ReturnType<typeof setTimeout> | undefined;
@@ -96,6 +132,7 @@ export class AppServerConnection {
     this.#process.onClose((exit) => {
       clearTimeout(this.#spareTimer);
       this.#wanted.clear();
+      for (const settle of [...this.#unloading.values()]) settle();
       const error = exitError(exit, this.#process.stderrTail());
       for (const route of [...this.#routes.values()]) route.onFailure(error);
       this.#routes.clear();
@@ -129,6 +166,16 @@ export class AppServerConnection {
     return this.#client.request(method, params, options);
   }
 
+  /** Whether this process holds the thread (else a turn on it must `thread/resume` it first). */
+  holds(threadId: string): boolean {
+    return this.#threads.has(threadId);
+  }
+
+  /** Settles once a pending unload of the thread ended (the app-server refuses to resume a closing thread). */
+  unloaded(threadId: string): Promise<void> {
+    return this.#unloaded.get(threadId) ?? Promise.resolve();
+  }
+
   /** The oldest spare `thread/start` result for these parameters, if one was prepared (each is handed out once). */
   takeSpare(key: string): Promise<unknown> | undefined {
     const spares = this.#spares.get(key);
@@ -139,24 +186,95 @@ export class AppServerConnection {
 
   /**
    * Asks for `count` spare threads with these parameters: they start at the next quiet moment (no turn in flight
-   * for {@link SPARE_QUIET_MS}), so they never compete with a turn; a failed spare is simply dropped.
+   * for {@link SPARE_QUIET_MS}), so they never compete with a turn; a failed spare is simply dropped. Only the
+   * {@link MAX_SPARE_SETS} most recently asked parameter sets keep spares: an older set's spares are unloaded.
    */
   keepSpares(key: string, count: number, start: () => Promise<unknown>): void {
+    this.#spareSets.delete(key);
+    this.#spareSets.add(key);
     this.#wanted.set(key, { count, start });
+    for (const old of this.#spareSets) {
+      if (this.#spareSets.size <= MAX_SPARE_SETS) break;
+      this.#spareSets.delete(old);
+      this.#wanted.delete(old);
+      const spares = this.#spares.get(old) ?? [];
+      this.#spares.delete(old);
+      for (const spare of spares) {
+        spare
+          .then((result) =>
+            this.#unload(parseResult("thread/start", threadStartResultSchema, result).thread.id),
+          )
+          .catch(() => undefined);
+      }
+    }
     this.#armSpares();
   }
 
-  /** A turn starts on this process: spares wait until it and every other turn have ended. */
-  beginTurn(): void {
+  /**
+   * A turn on the thread starts: from the moment the run has the thread (started, resumed or already held) until
+   * {@link endTurn}, the thread is held and never unloaded, and spares wait until every turn has ended.
+   */
+  beginTurn(threadId: string): void {
+    const turns = this.#threads.get(threadId) ?? 0;
+    this.#threads.delete(threadId);
+    this.#threads.set(threadId, turns + 1);
     this.#turns++;
     clearTimeout(this.#spareTimer);
     this.#spareTimer = undefined;
   }
 
-  /** A turn begun with {@link beginTurn} ended. */
-  endTurn(): void {
+  /**
+   * A turn begun with {@link beginTurn} ended: the thread becomes the most recently used, and the least recently
+   * used idle threads beyond {@link MAX_IDLE_THREADS} are unloaded.
+   */
+  endTurn(threadId: string): void {
+    const turns = this.#threads.get(threadId);
+    if (turns !== undefined) {
+      this.#threads.delete(threadId);
+      this.#threads.set(threadId, turns - 1);
+    }
     this.#turns--;
+    let idle = 0;
+    for (const count of this.#threads.values()) if (count === 0) idle++;
+    for (const [id, count] of this.#threads) {
+      if (idle <= MAX_IDLE_THREADS) break;
+      if (count > 0) continue;
+      this.#threads.delete(id);
+      idle--;
+      this.#unload(id);
+    }
     this.#armSpares();
+  }
+
+  /**
+   * `thread/unsubscribe`: with `thread_unload_delay_secs=0` the app-server then shuts the thread down and says
+   * `thread/closed`. A failure fails no run: the thread is merely forgotten (its next turn resumes it, which the
+   * app-server accepts for a thread it still holds).
+   */
+  #unload(threadId: string): void {
+    if (this.#unloading.has(threadId)) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let settle: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      settle = () => {
+        if (this.#unloading.get(threadId) !== settle) return;
+        this.#unloading.delete(threadId);
+        this.#unloaded.delete(threadId);
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    // A `thread/closed` that never comes (the app-server's shutdown timed out) delays the next turn, never hangs it.
+    timer = setTimeout(() => settle(), UNLOAD_WAIT_MS);
+    timer.unref?.();
+    this.#unloading.set(threadId, settle);
+    this.#unloaded.set(threadId, done);
+    this.#client.request("thread/unsubscribe", { threadId }).then(
+      (result) => {
+        if (unsubscribeResultSchema.safeParse(result).data?.status !== "unsubscribed") settle();
+      },
+      () => settle(),
+    );
   }
 
   #armSpares(): void {
@@ -226,6 +344,11 @@ export class AppServerConnection {
 
   #onNotification(method: string, params: unknown): void {
     const threadId = (params as { threadId?: unknown } | null)?.threadId;
+    if (method === "thread/closed" && typeof threadId === "string") {
+      // Unloaded by us, or by the app-server on its own: either way the next turn resumes it.
+      if (this.#threads.get(threadId) === 0) this.#threads.delete(threadId);
+      this.#unloading.get(threadId)?.();
+    }
     const route = typeof threadId === "string" ? this.#routes.get(threadId) : undefined;
     if (route === undefined) return;
     let parsed: WireNotification | undefined;
