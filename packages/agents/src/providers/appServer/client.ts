@@ -380,8 +380,8 @@ class AppServerThread implements AppServerThreadLike {
       return this.#threadId;
     }
     // A new thread comes from a spare started after an earlier run with the same parameters (threads are persisted
-    // only at their first turn, so an unused spare leaves nothing behind); the next spares start once this run's
-    // turn has ended, so they never compete with it.
+    // only at their first turn, so an unused spare leaves nothing behind); the next spares start at the process's
+    // next quiet moment (`SPARE_QUIET_MS` with no turn in flight), so they never compete with a turn.
     const start = () => connection.request("thread/start", params);
     const key = spareKey(params);
     const spare = connection.takeSpare(key);
