@@ -205,15 +205,22 @@ export function createRunRedactor(secrets: Iterable<string | undefined>): RunRed
   };
   const text = (value: string): string => (isClean(value) ? value : redactText(value));
   const separator = collisionSeparator(needles);
-  /** `name`, or when `taken` holds it `name#2`, `name#3`...: the first free one that holds no needle. */
-  const distinctName = (name: string, taken: ReadonlySet<string>): string => {
+  /**
+   * `name`, or when `taken` holds it `name#2`, `name#3`...: the first free one that holds no needle. `counts`
+   * remembers, per name, the number the last search ended at: numbers below it are taken already (names are only
+   * ever added to `taken`), so n names that collide cost O(n) candidates in all, not O(n²).
+   */
+  const distinctName = (name: string, taken: ReadonlySet<string>, counts: Map<string, number>): string => {
     if (!taken.has(name)) return name;
     // No needle holds the separator, so a needle the suffix adds lies in its digits: only numbers of 8+ digits
     // can be skipped for that, so the search ends within `taken.size` + 1 numbers.
-    for (let count = 2; ; count++) {
+    for (let count = counts.get(name) ?? 2; ; count++) {
       const digits = String(count);
       const candidate = `${name}${separator}${digits}`;
-      if (!taken.has(candidate) && !needles.some((needle) => digits.includes(needle))) return candidate;
+      if (!taken.has(candidate) && !needles.some((needle) => digits.includes(needle))) {
+        counts.set(name, count + 1);
+        return candidate;
+      }
     }
   };
   const { deep, built } = createWalker(isClean, redactText, distinctName);
@@ -378,7 +385,7 @@ function isProtocolSymbol(value: symbol): boolean {
 function createWalker(
   isClean: (value: string) => boolean,
   redactText: (value: string) => string,
-  distinctName: (name: string, taken: ReadonlySet<string>) => string,
+  distinctName: (name: string, taken: ReadonlySet<string>, counts: Map<string, number>) => string,
 ): { deep: <T>(value: T) => T; built: <T>(value: T) => T } {
   // Strings are immutable and the secrets fixed, so a string instance found clean stays clean: an event holds
   // the same instance twice (a command's output is its `content` and its `metadata.output`), scanned once.
@@ -451,6 +458,7 @@ function createWalker(
    */
   const namer = (items: Iterable<unknown>): ((key: string) => string) => {
     let taken: Set<string> | undefined;
+    const counts = new Map<string, number>();
     return (key) => {
       const name = redact(key);
       if (name === key) return key;
@@ -458,7 +466,7 @@ function createWalker(
         taken = new Set();
         for (const item of items) if (typeof item === "string" && redact(item) === item) taken.add(item);
       }
-      const free = distinctName(name, taken);
+      const free = distinctName(name, taken, counts);
       taken.add(free);
       return free;
     };
