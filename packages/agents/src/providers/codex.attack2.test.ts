@@ -17,6 +17,45 @@ function rendered(value: unknown): string {
   return `${json}\n${inspect(value, { depth: null, showHidden: true })}`;
 }
 
+describe("redactor: boxed primitives", () => {
+  it("a String object holding a secret is redacted (JSON and util.inspect show its text)", () => {
+    const redactor = createRunRedactor([SECRET]);
+    const boxed = Object.assign(new String(`key ${SECRET} here`), { note: SECRET });
+    const out = redactor.deep({ a: boxed, list: [boxed], map: new Map([["k", boxed]]) });
+    expect(rendered(out)).not.toContain(SECRET);
+    expect(rendered(out)).not.toContain("value123");
+    expect(out.a).toBeInstanceOf(String);
+    expect(String(out.a)).toBe(`key ${REDACTED} here`);
+    expect(out.list[0]).toBe(out.a);
+    expect((out.a as unknown as { note: string }).note).toBe(REDACTED);
+    expect(redactor.error(new Error("x", { cause: boxed })).cause).toBeInstanceOf(String);
+    expect(rendered(redactor.error(new Error("x", { cause: boxed })))).not.toContain(SECRET);
+    expect(rendered(redactor.built({ a: [boxed] }))).not.toContain(SECRET);
+  });
+
+  it("a Symbol object whose description holds a secret is redacted; clean boxes stay the same reference", () => {
+    const redactor = createRunRedactor([SECRET]);
+    const out = redactor.deep([Object(Symbol(SECRET))]);
+    expect(rendered(out)).not.toContain(SECRET);
+    expect(typeof out[0]).toBe("object");
+    const clean = { a: new String("nothing to see"), b: Object(Symbol("plain")) };
+    expect(redactor.deep(clean)).toBe(clean);
+  });
+
+  it("no fragment of a secret in a boxed string survives, whatever surrounds it (property)", () => {
+    const redactor = createRunRedactor([SECRET]);
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (before, after) => {
+        const out = redactor.deep({ value: new String(`${before}${SECRET}${after}`) });
+        const text = String(out.value);
+        expect(text).toBe(redactor.text(`${before}${SECRET}${after}`));
+        // Index properties are the new text's only: none left over from the longer original.
+        expect(Object.keys(out.value)).toEqual(Object.keys(new String(text)));
+      }),
+    );
+  });
+});
+
 describe("redactor: many colliding names", () => {
   it("20,000 keys that all redact to [REDACTED] are named in linear time, every value kept", () => {
     const redactor = createRunRedactor([SECRET]);

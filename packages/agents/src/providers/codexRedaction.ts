@@ -11,7 +11,7 @@ export interface SecretRedactor {
   /** Replaces every secret occurrence with `[REDACTED]`; returns the same string when there is none. */
   text(value: string): string;
   /**
-   * Redacts every string at any depth (objects, arrays, Maps, Sets, errors), object keys included; returns the
+   * Redacts every string at any depth (objects, arrays, Maps, Sets, errors, `new String(...)` wrappers), object keys included; returns the
    * same reference when nothing changed. Cycle-safe; copies keep their prototype, frozenness, an array's holes
    * and named properties (a match result's `input`). Nothing is dropped: a redacted
    * key (object key, Map key, Set member) that would collide with another becomes `[REDACTED]#2`, `#3`... (see
@@ -326,6 +326,20 @@ function isOpaque(value: object): boolean {
   );
 }
 
+/**
+ * The primitive inside a String or Symbol wrapper object (`new String(text)`, `Object(symbol)`): text that
+ * `JSON.stringify`, `String()` and `util.inspect` show, though no own property holds it whole.
+ */
+function boxedPrimitive(value: object): string | symbol | undefined {
+  try {
+    if (value instanceof String) return String.prototype.valueOf.call(value);
+    if (value instanceof Symbol) return Symbol.prototype.valueOf.call(value);
+  } catch {
+    // `String.prototype` in the chain of an object that is no wrapper: nothing boxed.
+  }
+  return undefined;
+}
+
 /** The own properties of an object as [key, value] pairs; an error's accessors (V8's `stack`) are read. */
 function* ownEntries(value: object): Generator<[PropertyKey, unknown, PropertyDescriptor]> {
   const isError = value instanceof Error;
@@ -536,6 +550,7 @@ function createWalker(
         for (let index = 0; index < node.length; index++) if (visit(node[index])) return true;
         continue;
       }
+      if (isDirtyLeaf(boxedPrimitive(node))) return true;
       if (node instanceof Map) {
         for (const [key, entry] of node) if (visit(key) || visit(entry)) return true;
       } else if (node instanceof Set) {
@@ -573,7 +588,8 @@ function createWalker(
       const node = stack.pop() as Container;
       const plain = Array.isArray(node) && isPlainArray(node);
       if (plain) plainArrays.add(node);
-      else if (Reflect.ownKeys(node).some(isDirtyProperty)) dirty.add(node);
+      else if (Reflect.ownKeys(node).some(isDirtyProperty) || isDirtyLeaf(boxedPrimitive(node)))
+        dirty.add(node);
       for (const child of plain ? (node as unknown[]) : children(node)) {
         if (isDirtyLeaf(child)) dirty.add(node);
         else if (isContainer(child)) {
@@ -607,6 +623,8 @@ function createWalker(
     const proto = Reflect.getPrototypeOf(value);
     const next = (child: unknown) => copy(child, plan, copies);
     let out: Container;
+    /** Keys the copy has of its own already: a String wrapper's index properties and `length`. */
+    let intrinsic = (_key: PropertyKey): boolean => false;
     if (plan.plainArrays.has(value)) {
       const array: unknown[] = [];
       copies.set(value, array);
@@ -632,7 +650,17 @@ function createWalker(
       for (const entry of value) set.add(typeof entry === "string" ? name(entry) : next(entry));
       out = set;
     } else {
-      out = Object.create(proto) as Container;
+      const boxed = boxedPrimitive(value);
+      if (boxed === undefined) out = Object.create(proto) as Container;
+      else {
+        out = Object(typeof boxed === "string" ? redact(boxed) : redactSymbol(boxed)) as Container;
+        if (typeof boxed === "string") {
+          // The original text's characters are its index properties: none of them is copied.
+          intrinsic = (key) =>
+            key === "length" ||
+            (typeof key === "string" && /^(?:0|[1-9]\d*)$/.test(key) && Number(key) < boxed.length);
+        }
+      }
     }
     if (!copies.has(value)) copies.set(value, out);
     Reflect.setPrototypeOf(out, proto);
@@ -644,6 +672,7 @@ function createWalker(
     const handled = new Set<PropertyKey>();
     for (const [key, child, descriptor] of ownEntries(value)) {
       handled.add(key);
+      if (intrinsic(key)) continue;
       Reflect.defineProperty(out, names.get(key) as PropertyKey, {
         value: next(child),
         writable: descriptor.writable ?? true,
@@ -653,7 +682,7 @@ function createWalker(
     }
     // Accessors of non-errors are kept as they are (invoking getters could have side effects).
     for (const key of Reflect.ownKeys(value)) {
-      if (handled.has(key)) continue;
+      if (handled.has(key) || intrinsic(key)) continue;
       Reflect.defineProperty(
         out,
         names.get(key) as PropertyKey,
