@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { createJsonRpcClient } from "./appServer/jsonRpc.js";
 import { createRunRedactor, REDACTED } from "./codexRedaction.js";
 
 // Second round of adversarial tests of today's changes: the redactor's collision names and containers, the
@@ -70,5 +71,57 @@ describe("redactor: many colliding names", () => {
     expect(Object.keys(out.record)[19_999]).toBe(`${REDACTED}#20000`);
     // Quadratic naming took ~25 s here; linear takes well under a second even on a loaded machine.
     expect(elapsed).toBeLessThan(3000);
+  });
+});
+
+/** A JSON-RPC client whose written lines are collected; nothing ever answers. */
+function silentClient() {
+  const lines: string[] = [];
+  const client = createJsonRpcClient({
+    transport: { writeLine: (line) => lines.push(line), onLine: () => undefined, onClose: () => undefined },
+    defaultTimeoutMs: 0,
+  });
+  return { client, lines };
+}
+
+/** True when the JSON text holds an escaped UTF-16 surrogate (`\udXXX`) that is not preceded by an escaping `\`. */
+function hasSurrogateEscape(line: string): boolean {
+  return /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/i.test(line);
+}
+
+describe("app-server JSON-RPC: lone surrogates", () => {
+  it("a lone surrogate is sent as U+FFFD, as exec's UTF-8 argv and stdin carry it (codex's parser refuses the escape and never answers)", () => {
+    const { client, lines } = silentClient();
+    void client.request("turn/start", { input: [{ text: "a\uD800b\uDC00c" }], nested: ["\uDBFF"] });
+    client.notify("x", { text: "\uDFFF" });
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(hasSurrogateEscape(line)).toBe(false);
+    expect(JSON.parse(lines[0] as string).params).toEqual({
+      input: [{ text: "a\uFFFDb\uFFFDc" }],
+      nested: ["\uFFFD"],
+    });
+    expect(JSON.parse(lines[1] as string).params).toEqual({ text: "\uFFFD" });
+  });
+
+  it("every string is sent well-formed, and well-formed text (pairs, backslashes before `ud800`) unchanged (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string({ unit: "binary" }), fc.constantFrom("\\ud800", "\\\uD800", "😀"))),
+        fc.dictionary(fc.string({ unit: "binary" }), fc.string({ unit: "binary" })),
+        (texts, record) => {
+          const { client, lines } = silentClient();
+          void client.request("m", { texts, record });
+          const line = lines[0] as string;
+          expect(hasSurrogateEscape(line)).toBe(false);
+          const wellFormed = (text: string) => text.toWellFormed();
+          expect(JSON.parse(line).params).toEqual({
+            texts: texts.map(wellFormed),
+            record: Object.fromEntries(
+              Object.entries(record).map(([key, value]) => [wellFormed(key), wellFormed(value)]),
+            ),
+          });
+        },
+      ),
+    );
   });
 });

@@ -1,0 +1,62 @@
+import {
+  byMarker,
+  createHermeticRun,
+  customProviderConfig,
+  type Emulator,
+  type HermeticRun,
+  startEmulator,
+} from "@alphred/codex-emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ProviderEvent } from "../provider.js";
+import { CodexProvider } from "./codex.js";
+import type { CodexConfigObject } from "./codexOptions.js";
+import { expectSuccess, msg, turn } from "./testing/e2e.js";
+
+// End-to-end tier of the second attack round: what only the real binary shows. codex's JSON parser refuses an
+// escaped lone surrogate (`\ud800`) and drops the line without an answer, so the app-server transport must never
+// send one; exec's argv and stdin carry it as U+FFFD (Node's UTF-8 encoding).
+
+let emulator: Emulator;
+let run: HermeticRun;
+
+beforeAll(async () => {
+  emulator = await startEmulator({
+    script: byMarker({ message: turn({ items: [msg("Surrogate read.")] }) }),
+  });
+  run = await createHermeticRun({ baseUrl: emulator.baseUrl });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  await run?.cleanup();
+});
+
+describe("lone surrogates reach the model as U+FFFD on both transports", () => {
+  for (const transport of ["app-server", "exec"] as const) {
+    it(`${transport}: in the prompt and in systemPrompt, the run completes (it hung until its timeout on app-server)`, async () => {
+      await using provider = new CodexProvider({
+        transport,
+        env: run.env,
+        config: customProviderConfig(emulator.baseUrl, { idleTimeoutMs: 5000 }) as CodexConfigObject,
+      });
+      const marker = `lone-${transport}-5810`;
+      const started = performance.now();
+      const events: ProviderEvent[] = [];
+      for await (const event of provider.run(`[[e2e:message]] ${marker} a\uD800b`, {
+        workingDirectory: run.workingDirectory,
+        systemPrompt: `Be \uDC00 brief ${marker}.`,
+        timeout: 15_000,
+      })) {
+        events.push(event);
+      }
+      expectSuccess({ events }, "Surrogate read.");
+      expect(performance.now() - started).toBeLessThan(10_000);
+      const request = emulator.requests.find((entry) => JSON.stringify(entry.body).includes(marker));
+      const body = JSON.stringify(request?.body);
+      expect(body).toContain(`${marker} a\uFFFDb`);
+      // exec's systemPrompt travels as a TOML string on argv (the SDK's JSON quoting): codex reads the escape as the
+      // six characters `\udc00`. On app-server it is U+FFFD, like the prompt on both.
+      expect(body).toContain(transport === "app-server" ? `Be \uFFFD brief ${marker}.` : `brief ${marker}.`);
+    }, 30_000);
+  }
+});
