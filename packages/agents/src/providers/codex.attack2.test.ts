@@ -113,7 +113,7 @@ describe("app-server JSON-RPC: lone surrogates", () => {
           void client.request("m", { texts, record });
           const line = lines[0] as string;
           expect(hasSurrogateEscape(line)).toBe(false);
-          const wellFormed = (text: string) => text.toWellFormed();
+          const wellFormed = (text: string) => Buffer.from(text, "utf8").toString("utf8");
           expect(JSON.parse(line).params).toEqual({
             texts: texts.map(wellFormed),
             record: Object.fromEntries(

@@ -155,16 +155,28 @@ function toJsonLine(message: unknown): string {
   const line = JSON.stringify(message);
   if (!SURROGATE_ESCAPE.test(line)) return line;
   return JSON.stringify(message, (_key, value: unknown) =>
-    typeof value === "string" ? value.toWellFormed() : wellFormedKeys(value),
+    typeof value === "string" ? toWellFormed(value) : wellFormedKeys(value),
   );
+}
+
+/** A lone UTF-16 surrogate (one not part of a pair). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `text` with every lone surrogate replaced by U+FFFD: `String.prototype.toWellFormed`, outside the ES2022 lib. */
+function toWellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, "\uFFFD");
 }
 
 /** A plain object whose keys hold a lone surrogate, copied with well-formed keys; any other value as it is. */
 function wellFormedKeys(value: unknown): unknown {
-  if (!isRecord(value) || Array.isArray(value) || Object.keys(value).every((key) => key.isWellFormed())) {
+  if (
+    !isRecord(value) ||
+    Array.isArray(value) ||
+    Object.keys(value).every((key) => toWellFormed(key) === key)
+  ) {
     return value;
   }
-  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key.toWellFormed(), entry]));
+  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [toWellFormed(key), entry]));
 }
 
 /** Creates a client on a transport. */
