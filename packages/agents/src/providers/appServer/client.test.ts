@@ -16,6 +16,7 @@ import {
   appServerInput,
   appServerThreadConfig,
   SPARE_THREADS,
+  STOP_TURN_TIMEOUT_MS,
   spareKey,
 } from "./client.js";
 import { type AppServerSpawner, MAX_IDLE_THREADS, MAX_SPARE_SETS } from "./connection.js";
@@ -985,5 +986,84 @@ describe("secrets on the app-server transport", () => {
       },
     ]);
     expect(JSON.stringify(asked)).not.toContain(key);
+  });
+});
+
+describe("attacks: abort at every await point", () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** A server that answers turn/start only when `answer()` is called (a busy or wedged app-server). */
+  function slowTurnStart() {
+    let turnStartId: number | undefined;
+    let process: FakeProcess | undefined;
+    const fake = fakeServer((method, _params, current) => {
+      process = current;
+      if (method === "thread/start") return { result: THREAD };
+      return method === "turn/start" ? undefined : { result: {} };
+    });
+    const spawn: AppServerSpawner = (...args) => {
+      const spawned = fake.spawn(...args);
+      const write = spawned.writeLine.bind(spawned);
+      return Object.assign(spawned, {
+        writeLine: (line: string) => {
+          const parsed = JSON.parse(line) as { id?: number; method?: string };
+          if (parsed.method === "turn/start") turnStartId = parsed.id;
+          write(line);
+        },
+      });
+    };
+    const answer = () => process?.send({ id: turnStartId, result: { turn: turn("inProgress") } });
+    return { spawn, server: fake.server, answer, asked: () => turnStartId !== undefined };
+  }
+
+  it("an abort while turn/start is unanswered ends the read at once; the turn it started late is interrupted", async () => {
+    const fake = slowTurnStart();
+    const pool = new AppServerPool({ spawn: fake.spawn, idleMs: 10 });
+    const controller = new AbortController();
+    const { events } = await client(pool).startThread().runStreamed("x", { signal: controller.signal });
+    expect((await events.next()).value).toMatchObject({ type: "thread.started" });
+    const pending = events.next();
+    await sleep(5);
+    expect(fake.asked()).toBe(true);
+    const started = performance.now();
+    controller.abort();
+    const outcome = await Promise.race([
+      pending.then(
+        () => "value",
+        (error: Error) => error.name,
+      ),
+      sleep(1000).then(() => "still waiting"),
+    ]);
+    expect(outcome).toBe("AbortError");
+    expect(performance.now() - started).toBeLessThan(500);
+    // The app-server answers late: that turn is stopped, nothing is killed, and the process idles out.
+    fake.answer();
+    await sleep(20);
+    expect(fake.server.requests.map((request) => request.method)).toContain("turn/interrupt");
+    expect(fake.server.processes[0]?.signals).toEqual([]);
+    await sleep(30);
+    expect(pool.size).toBe(0);
+    await pool.close();
+  });
+
+  it("a turn/start never answered after an abort: the process is killed after STOP_TURN_TIMEOUT_MS, nothing leaks", async () => {
+    const fake = slowTurnStart();
+    const pool = new AppServerPool({ spawn: fake.spawn, idleMs: 10 });
+    const controller = new AbortController();
+    const { events } = await client(pool).startThread().runStreamed("x", { signal: controller.signal });
+    await events.next();
+    const pending = events.next();
+    await sleep(5);
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+    expect(await events.next()).toEqual({ done: true, value: undefined });
+    // Held (not idled out) while codex may still start the turn.
+    await sleep(100);
+    expect(pool.size).toBe(1);
+    expect(fake.server.processes[0]?.signals).toEqual([]);
+    await sleep(STOP_TURN_TIMEOUT_MS);
+    expect(fake.server.processes[0]?.signals).toEqual(["SIGKILL"]);
+    expect(pool.size).toBe(0);
+    await pool.close();
   });
 });
