@@ -530,6 +530,9 @@ function loadingServer(options: LoadingOptions = {}) {
         });
         return { result: { turn: turn("inProgress") } };
       }
+      case "turn/interrupt":
+      case "thread/backgroundTerminals/clean":
+        return { result: {} };
       default:
         return undefined;
     }
@@ -1045,6 +1048,78 @@ describe("attacks: abort at every await point", () => {
     expect(pool.size).toBe(0);
     await pool.close();
   });
+
+  it("property: runs aborted, broken off or closed unread at random moments leave nothing held", async () => {
+    const step = fc.record({
+      conversation: fc.nat({ max: 23 }),
+      model: fc.nat({ max: 5 }),
+      end: fc.oneof(
+        fc.record({ kind: fc.constant("abort" as const), afterMs: fc.nat({ max: 12 }) }),
+        fc.record({
+          kind: fc.constantFrom("read" as const, "unread" as const, "break" as const, "throw" as const),
+        }),
+      ),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(step, { minLength: 1, maxLength: 60 }),
+        fc.nat({ max: 8 }),
+        fc.nat({ max: 6 }),
+        async (steps, closeAfterMs, turnMs) => {
+          const fake = loadingServer({
+            closeAfterMs,
+            gate: () => new Promise((resolve) => setTimeout(resolve, turnMs)),
+          });
+          const pool = new AppServerPool({ spawn: fake.spawn, spareQuietMs: 0, idleMs: 30 });
+          const codex = client(pool);
+          const ids = new Map<number, string>();
+          try {
+            const chains = new Map<number, (typeof steps)[number][]>();
+            for (const next of steps)
+              chains.set(next.conversation, [...(chains.get(next.conversation) ?? []), next]);
+            await Promise.all(
+              [...chains].map(async ([index, chain]) => {
+                for (const { model, end } of chain) {
+                  const id = ids.get(index);
+                  const thread =
+                    id === undefined
+                      ? codex.startThread({ model: `m${model}` })
+                      : codex.resumeThread(id, { model: `m${model}` });
+                  const controller = new AbortController();
+                  if (end.kind === "abort") setTimeout(() => controller.abort(), end.afterMs);
+                  try {
+                    const { events } = await thread.runStreamed("go", { signal: controller.signal });
+                    if (end.kind === "unread") await events.return(undefined);
+                    else if (end.kind === "throw")
+                      await events.throw(new Error("consumer")).catch(() => undefined);
+                    else {
+                      for await (const event of events) {
+                        if (event.type === "thread.started") ids.set(index, event.thread_id);
+                        if (end.kind === "break") break;
+                      }
+                    }
+                  } catch (error) {
+                    expect((error as Error).name).toBe("AbortError");
+                  }
+                  if (thread.id !== null) ids.set(index, thread.id);
+                }
+              }),
+            );
+            // Everything settled: a plain run still works and the process idles out (every lease given back).
+            expect((await converse(codex, {})).at(-1)?.type).toBe("turn.completed");
+            await new Promise((resolve) => setTimeout(resolve, STOP_TURN_TIMEOUT_MS / 20 + 60));
+            expect(fake.violations).toEqual([]);
+            // Every turn ended (endTurn): threads beyond the cap were unloaded.
+            expect(fake.conversations().length).toBeLessThanOrEqual(MAX_IDLE_THREADS);
+            expect(pool.size).toBe(0);
+          } finally {
+            await pool.close();
+          }
+        },
+      ),
+      { numRuns: 15 },
+    );
+  }, 60_000);
 
   it("a turn/start never answered after an abort: the process is killed after STOP_TURN_TIMEOUT_MS, nothing leaks", async () => {
     const fake = slowTurnStart();
