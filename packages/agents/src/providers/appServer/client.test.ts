@@ -1101,7 +1101,6 @@ describe("attacks: abort at every await point", () => {
                   } catch (error) {
                     expect((error as Error).name).toBe("AbortError");
                   }
-                  if (thread.id !== null) ids.set(index, thread.id);
                 }
               }),
             );
