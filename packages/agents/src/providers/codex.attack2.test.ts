@@ -2,6 +2,8 @@ import { inspect } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createJsonRpcClient } from "./appServer/jsonRpc.js";
+import { classifyCodexFailure, type FailureFacts } from "./codexClassify.js";
+import { CodexProviderError } from "./codexError.js";
 import { createRunRedactor, REDACTED } from "./codexRedaction.js";
 
 // Second round of adversarial tests of today's changes: the redactor's collision names and containers, the
@@ -120,6 +122,64 @@ describe("app-server JSON-RPC: lone surrogates", () => {
               Object.entries(record).map(([key, value]) => [wellFormed(key), wellFormed(value)]),
             ),
           });
+        },
+      ),
+    );
+  });
+});
+
+describe("classifier: odd signal facts (classifyCodexFailure is public through the testing entry)", () => {
+  /** Facts a caller may pass from untyped code. */
+  const odd = (facts: Record<string, unknown>) => classifyCodexFailure(facts as FailureFacts);
+
+  it("a signal that is no signal name never throws and is not reported as one", () => {
+    const throwing = {
+      toString: () => {
+        throw new Error("no text");
+      },
+    };
+    for (const signal of [Symbol("SIGKILL"), throwing, {}, "", "   ", null, 9, Number.NaN, ["SIGKILL"]]) {
+      const error = odd({ signal });
+      expect(CodexProviderError.isInstance(error)).toBe(true);
+      expect(error.details.signal).toBeUndefined();
+      expect(error.details.failureCode).not.toBe("process_killed");
+      expect(error.message).not.toMatch(/killed by (?:,|\[object|9|null)/);
+    }
+  });
+
+  it("a named signal without a stop of the provider is process_killed; a null stoppedBy is no stop", () => {
+    for (const stoppedBy of [undefined, null]) {
+      const error = odd({ signal: " SIGKILL ", stoppedBy });
+      expect(error).toMatchObject({ code: "CODEX_TRANSPORT_ERROR", retryable: true });
+      expect(error.details).toMatchObject({ signal: "SIGKILL", failureCode: "process_killed" });
+    }
+  });
+
+  it("whatever the facts hold, the classifier returns a typed error (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            signal: fc.anything({ withBigInt: true, withMap: true, withSet: true }),
+            stoppedBy: fc.oneof(
+              fc.constantFrom("abort", "timeout", "grace", "consumer", "fail_fast"),
+              fc.anything(),
+            ),
+            message: fc.anything(),
+            stderr: fc.anything(),
+            exitCode: fc.anything(),
+            errno: fc.anything(),
+            statusCode: fc.anything(),
+          },
+          { requiredKeys: [] },
+        ),
+        (facts) => {
+          const error = odd(facts);
+          expect(CodexProviderError.isInstance(error)).toBe(true);
+          const signal = error.details.signal;
+          expect(
+            signal === undefined || (typeof signal === "string" && signal.trim() === signal && signal !== ""),
+          ).toBe(true);
         },
       ),
     );
