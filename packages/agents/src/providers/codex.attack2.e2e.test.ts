@@ -60,3 +60,26 @@ describe("lone surrogates reach the model as U+FFFD on both transports", () => {
     }, 30_000);
   }
 });
+
+describe("a config codex cannot load", () => {
+  for (const transport of ["app-server", "exec"] as const) {
+    it(`${transport}: is CODEX_INVALID_CONFIG (app-server said CODEX_INTERNAL_ERROR: refused thread/start)`, async () => {
+      await using provider = new CodexProvider({
+        transport,
+        env: run.env,
+        config: {
+          ...(customProviderConfig(emulator.baseUrl, { idleTimeoutMs: 5000 }) as CodexConfigObject),
+          notice: "a string where codex expects a table",
+        },
+      });
+      const error = await (async () => {
+        for await (const _ of provider.run("[[e2e:message]] config", {
+          workingDirectory: run.workingDirectory,
+        })) {
+          // nothing arrives
+        }
+      })().catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: "CODEX_INVALID_CONFIG", retryable: false });
+    }, 30_000);
+  }
+});

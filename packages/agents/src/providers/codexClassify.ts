@@ -95,7 +95,7 @@ const GENERIC_RULES: readonly Rule[] = [
   ],
   [
     "CODEX_INVALID_CONFIG",
-    /error loading config|unknown variant|codex config override|unsupported (?:platform|target triple)|unable to locate codex cli/i,
+    /error loading config|failed to load configuration|unknown variant|codex config override|unsupported (?:platform|target triple)|unable to locate codex cli/i,
   ],
   ["CODEX_INVALID_OPTIONS", /outputSchema must be/i],
   ["CODEX_TIMEOUT", /timed out|time-?out|deadline exceeded/i],

@@ -20,7 +20,7 @@ import {
   spareKey,
 } from "./client.js";
 import { type AppServerSpawner, MAX_IDLE_THREADS, MAX_SPARE_SETS } from "./connection.js";
-import type { AppServerExit, AppServerProcess } from "./core.js";
+import type { AppServerExit, AppServerProcess, CodexProviderError } from "./core.js";
 
 /** A scripted stand-in for `codex app-server`: answers requests with `answer`, records what it got. */
 interface FakeServer {
@@ -1119,6 +1119,23 @@ describe("attacks: abort at every await point", () => {
       { numRuns: 15 },
     );
   }, 60_000);
+
+  it("a config codex cannot load is CODEX_INVALID_CONFIG on thread/start and thread/resume, as on exec", async () => {
+    // 0.163's answer to a `config` leaf of the wrong type (exec says `Error loading config.toml: ...`).
+    const refusal = 'failed to load configuration: invalid type: string "a\\0b", expected struct Notice';
+    const { spawn } = fakeServer((method) =>
+      method === "thread/start" || method === "thread/resume"
+        ? { error: { code: -32600, message: refusal } }
+        : { result: {} },
+    );
+    const pool = new AppServerPool({ spawn });
+    for (const thread of [client(pool).startThread(), client(pool).resumeThread("th")]) {
+      const error = await thread.runStreamed("x").catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: "CODEX_INVALID_CONFIG", retryable: false });
+      expect((error as CodexProviderError).details.upstreamMessage).toContain("failed to load configuration");
+    }
+    await pool.close();
+  });
 
   it("a turn/start never answered after an abort: the process is killed after STOP_TURN_TIMEOUT_MS, nothing leaks", async () => {
     const fake = slowTurnStart();

@@ -373,7 +373,7 @@ class AppServerThread implements AppServerThreadLike {
       const result = await connection
         .request("thread/resume", { threadId: this.#threadId, ...params })
         .catch((error: unknown) => {
-          throw resumeRefusal(error);
+          throw refusal(error);
         });
       this.#threadId = parseResult("thread/resume", threadStartResultSchema, result).thread.id;
       connection.beginTurn(this.#threadId);
@@ -382,7 +382,10 @@ class AppServerThread implements AppServerThreadLike {
     // A new thread comes from a spare started after an earlier run with the same parameters (threads are persisted
     // only at their first turn, so an unused spare leaves nothing behind); the next spares start at the process's
     // next quiet moment (`SPARE_QUIET_MS` with no turn in flight), so they never compete with a turn.
-    const start = () => connection.request("thread/start", params);
+    const start = () =>
+      connection.request("thread/start", params).catch((error: unknown) => {
+        throw refusal(error);
+      });
     const key = spareKey(params);
     const spare = connection.takeSpare(key);
     const result = (spare && (await spare.catch(() => undefined))) ?? (await start());
@@ -543,14 +546,17 @@ async function lateTurnId(starting: Promise<unknown>): Promise<string | null | u
 }
 
 /**
- * A refused `thread/resume` as the caller's mistake when codex says why (no such thread in this `CODEX_HOME`,
- * another process holds it): the classifier's `thread_not_found` / `thread_in_use`, as on exec; else unchanged.
+ * A refused `thread/start` or `thread/resume` as the caller's mistake when codex says why, as on exec: no such
+ * thread in this `CODEX_HOME` or another process holds it (`thread_not_found` / `thread_in_use`), a `config` codex
+ * cannot load (`CODEX_INVALID_CONFIG`); else unchanged.
  */
-function resumeRefusal(error: unknown): unknown {
+function refusal(error: unknown): unknown {
   if (!CodexProviderError.isInstance(error) || error.details.failureCode !== "rpc_error") return error;
   const upstream = error.details.upstreamMessage;
   const classified = classifyCodexFailure({ message: typeof upstream === "string" ? upstream : "", error });
-  return classified.code === "CODEX_INVALID_OPTIONS" ? classified : error;
+  return classified.code === "CODEX_INVALID_OPTIONS" || classified.code === "CODEX_INVALID_CONFIG"
+    ? classified
+    : error;
 }
 
 /**
