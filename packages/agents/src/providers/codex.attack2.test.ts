@@ -59,6 +59,36 @@ describe("redactor: boxed primitives", () => {
   });
 });
 
+describe("redactor: shape guarantees of copies", () => {
+  it("built ignores a polluted Object.prototype: a secret inherited there never becomes an own key of the event", () => {
+    const redactor = createRunRedactor([SECRET]);
+    Reflect.set(Object.prototype, "polluted", SECRET);
+    try {
+      const event = { type: "assistant", content: "fine", nested: { list: ["a"] } };
+      expect(redactor.built(event)).toBe(event);
+      expect(redactor.deep(event)).toBe(event);
+      const dirty = { type: "assistant", content: `x ${SECRET}` };
+      const out = redactor.built(dirty);
+      expect(Object.keys(out)).toEqual(["type", "content"]);
+      expect(out.content).toBe(`x ${REDACTED}`);
+    } finally {
+      Reflect.deleteProperty(Object.prototype, "polluted");
+    }
+  });
+
+  it("a sealed or non-extensible object stays so in its copy, as a frozen one stays frozen", () => {
+    const redactor = createRunRedactor([SECRET]);
+    const sealed = redactor.deep(Object.seal({ [`k ${SECRET}`]: 1, value: SECRET }));
+    expect(Object.isSealed(sealed)).toBe(true);
+    expect(Object.isFrozen(sealed)).toBe(false);
+    expect(sealed).toEqual({ [`k ${REDACTED}`]: 1, value: REDACTED });
+    const fixed = redactor.deep(Object.preventExtensions([SECRET, "b"]));
+    expect(Object.isExtensible(fixed)).toBe(false);
+    expect(fixed).toEqual([REDACTED, "b"]);
+    expect(Object.isExtensible(redactor.deep({ value: SECRET }))).toBe(true);
+  });
+});
+
 describe("redactor: many colliding names", () => {
   it("20,000 keys that all redact to [REDACTED] are named in linear time, every value kept", () => {
     const redactor = createRunRedactor([SECRET]);

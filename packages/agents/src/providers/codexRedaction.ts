@@ -12,7 +12,7 @@ export interface SecretRedactor {
   text(value: string): string;
   /**
    * Redacts every string at any depth (objects, arrays, Maps, Sets, errors, `new String(...)` wrappers), object keys included; returns the
-   * same reference when nothing changed. Cycle-safe; copies keep their prototype, frozenness, an array's holes
+   * same reference when nothing changed. Cycle-safe; copies keep their prototype, integrity (frozen, sealed, non-extensible), an array's holes
    * and named properties (a match result's `input`). Nothing is dropped: a redacted
    * key (object key, Map key, Set member) that would collide with another becomes `[REDACTED]#2`, `#3`... (see
    * `distinctName`). A symbol whose description holds a secret (key or value) is replaced by a fresh
@@ -689,8 +689,7 @@ function createWalker(
         Reflect.getOwnPropertyDescriptor(value, key) as PropertyDescriptor,
       );
     }
-    if (Object.isFrozen(value)) Object.freeze(out);
-    return out;
+    return freezeLike(value, out);
   }
 
   /** `deep` within a call: `built` hands containers to it, sharing the call's symbol copies. */
@@ -737,6 +736,8 @@ function createWalker(
       const child = record[key];
       const next = builtTree(child, depth + 1);
       if (next !== child) {
+        // An inherited key (a polluted `Object.prototype`) is no property of the event: never made an own one.
+        if (!Object.hasOwn(record, key)) continue;
         out ??= { ...record };
         out[key] = next;
       }
@@ -757,7 +758,12 @@ function createWalker(
   };
 }
 
-/** `copy`, frozen when `original` was: a redacted copy keeps the shape guarantees of what it replaces. */
+/**
+ * `copy`, frozen, sealed or non-extensible when `original` was: a redacted copy keeps the shape guarantees of what
+ * it replaces.
+ */
 function freezeLike<T extends object>(original: object, copy: T): T {
-  return Object.isFrozen(original) ? Object.freeze(copy) : copy;
+  if (Object.isExtensible(original)) return copy;
+  if (Object.isFrozen(original)) return Object.freeze(copy);
+  return Object.isSealed(original) ? Object.seal(copy) : Object.preventExtensions(copy);
 }
