@@ -1137,6 +1137,40 @@ describe("attacks: abort at every await point", () => {
     await pool.close();
   });
 
+  it("a crash while a resume waits for thread/closed fails that run at once (retryable); the pool drops the process", async () => {
+    const fake = loadingServer({ closeAfterMs: 10_000 });
+    const pool = new AppServerPool({ spawn: fake.spawn });
+    const codex = client(pool);
+    const conversations = Array.from({ length: MAX_IDLE_THREADS + 1 }, () => ({}) as { id?: string });
+    for (const conversation of conversations) await converse(codex, conversation);
+    // conversations[0] is closing (no thread/closed for 10 s): its next run waits, then the process dies.
+    const waiting = converse(codex, conversations[0] as { id?: string }).catch((error: unknown) => error);
+    await sleep(10);
+    const started = performance.now();
+    fake.server.processes[0]?.crash({ exitCode: null, signal: "SIGKILL" });
+    expect(await waiting).toMatchObject({ code: "CODEX_TRANSPORT_ERROR", retryable: true });
+    expect(performance.now() - started).toBeLessThan(500);
+    // The dead process left the pool: the next run spawns a new one.
+    expect(pool.size).toBe(0);
+    await converse(codex, {});
+    expect(fake.server.spawned).toBe(2);
+    await pool.close();
+  });
+
+  it("close() while spares are starting and unloads are pending rejects nothing unhandled and leaves no process", async () => {
+    const fake = loadingServer({ closeAfterMs: 10_000 });
+    const pool = new AppServerPool({ spawn: fake.spawn, spareQuietMs: 0 });
+    const codex = client(pool);
+    for (let index = 0; index < MAX_IDLE_THREADS + 3; index++)
+      await converse(codex, {}, { model: `m${index % 6}` });
+    // The quiet moment's spares are being requested right now.
+    await sleep(0);
+    await pool.close();
+    expect(pool.size).toBe(0);
+    await expect(converse(codex, {})).rejects.toMatchObject({ details: { failureCode: "provider_closed" } });
+    await sleep(20);
+  });
+
   it("a turn/start never answered after an abort: the process is killed after STOP_TURN_TIMEOUT_MS, nothing leaks", async () => {
     const fake = slowTurnStart();
     const pool = new AppServerPool({ spawn: fake.spawn, idleMs: 10 });
