@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createJsonRpcClient } from "./appServer/jsonRpc.js";
 import { classifyCodexFailure, type FailureFacts } from "./codexClassify.js";
 import { CodexProviderError } from "./codexError.js";
+import { parseRunOptions } from "./codexOptions.js";
 import { createRunRedactor, REDACTED } from "./codexRedaction.js";
 
 // Second round of adversarial tests of today's changes: the redactor's collision names and containers, the
@@ -213,5 +214,17 @@ describe("classifier: odd signal facts (classifyCodexFailure is public through t
         },
       ),
     );
+  });
+});
+
+describe("options: systemPrompt text", () => {
+  it("a lone surrogate becomes U+FFFD on both transports (exec's TOML argument carried it as the six characters \\udc00)", () => {
+    for (const transport of ["exec", "app-server"] as const) {
+      const options = parseRunOptions(
+        { workingDirectory: "/w", systemPrompt: " a\uD800b\uDC00c😀 " },
+        transport,
+      );
+      expect(options.systemPrompt).toBe("a\uFFFDb\uFFFDc😀");
+    }
   });
 });
