@@ -1,3 +1,4 @@
+import { z } from "zod";
 import {
   type CodexErrorCode,
   type CodexErrorDetailsInit,
@@ -94,7 +95,7 @@ const GENERIC_RULES: readonly Rule[] = [
   ],
   [
     "CODEX_INVALID_CONFIG",
-    /error loading config|unknown variant|codex config override|unsupported (?:platform|target triple)|unable to locate codex cli/i,
+    /error loading config|failed to load configuration|unknown variant|codex config override|unsupported (?:platform|target triple)|unable to locate codex cli/i,
   ],
   ["CODEX_INVALID_OPTIONS", /outputSchema must be/i],
   ["CODEX_TIMEOUT", /timed out|time-?out|deadline exceeded/i],
@@ -460,6 +461,32 @@ function isReadable(value: unknown): boolean {
   }
 }
 
+/** A fact of the documented type, else none: an untyped caller's `stderr: []` or `signal: Symbol()` is no fact. */
+const text = z.string().optional().catch(undefined);
+const finite = z.number().finite().optional().catch(undefined);
+
+/**
+ * The scalar facts as `FailureFacts` types them (`error` and `abortReason` are read by `readable`). The classifier is
+ * public (the testing entry): whatever a caller passes, it returns a typed error and never throws. A `signal` is a
+ * trimmed, non-blank name; a `stoppedBy` of `null` is no stop.
+ */
+const failureFactsSchema = z.object({
+  message: text,
+  exitCode: finite,
+  signal: z.string().trim().min(1).optional().catch(undefined),
+  stoppedBy: z.string().optional().catch(undefined),
+  stderr: text,
+  aborted: z.boolean().optional().catch(undefined),
+  timeoutKind: text,
+  timeoutMs: finite,
+  errno: text,
+  statusCode: finite,
+  bodyCode: text,
+  errorKind: text,
+});
+
+const isObject = (value: unknown): value is object => typeof value === "object" && value !== null;
+
 /**
  * The one classifier: turns the facts of a failed run into one `CodexProviderError`. Precedence: caller abort >
  * own deadline > a signal the provider did not send (`process_killed`) > Node timeout > spawn errno > network
@@ -467,7 +494,12 @@ function isReadable(value: unknown): boolean {
  * redacts: the run handle's redactor does.
  */
 export function classifyCodexFailure(raw: FailureFacts): CodexProviderError {
-  const facts: FailureFacts = { ...raw, error: readable(raw.error), abortReason: readable(raw.abortReason) };
+  const typed = failureFactsSchema.parse(isObject(raw) ? raw : {}) as FailureFacts;
+  const facts: FailureFacts = {
+    ...typed,
+    error: readable(raw?.error),
+    abortReason: readable(raw?.abortReason),
+  };
   // Already classified (a bootstrap error, a nested run): never wrap twice unless a message adds information.
   if (!facts.message?.trim() && !facts.aborted && facts.timeoutKind === undefined) {
     if (CodexProviderError.isInstance(facts.error)) return facts.error;

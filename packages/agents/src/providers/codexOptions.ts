@@ -95,10 +95,14 @@ const milliseconds = (name: string) =>
     .positive(`${name} must be a positive number of milliseconds`)
     .max(MAX_TIMEOUT_MS, `${name} must be at most ${MAX_TIMEOUT_MS} ms`);
 
+/** A lone UTF-16 surrogate (one not part of a pair). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 /**
- * `systemPrompt` as `transport` delivers it: trimmed, empty means none. `exec` puts it on argv as one
- * `--config developer_instructions=<JSON>` argument, so its quoted form must fit `MAX_ARG_BYTES`; `app-server` sends
- * it as JSON-RPC on stdin, bounded like the prompt by `MAX_SYSTEM_PROMPT_CHARS`.
+ * `systemPrompt` as `transport` delivers it: trimmed, empty means none, a lone surrogate as U+FFFD (the prompt's
+ * UTF-8 on stdin makes it so; the SDK's argv quoting would hand codex the six characters `\udc00`). `exec` puts it
+ * on argv as one `--config developer_instructions=<JSON>` argument, so its quoted form must fit `MAX_ARG_BYTES`;
+ * `app-server` sends it as JSON-RPC on stdin, bounded like the prompt by `MAX_SYSTEM_PROMPT_CHARS`.
  */
 const systemPromptSchema = (transport: CodexTransport) =>
   z
@@ -106,7 +110,7 @@ const systemPromptSchema = (transport: CodexTransport) =>
     .optional()
     .transform((value) => {
       const trimmed = value?.trim();
-      return trimmed ? trimmed : undefined;
+      return trimmed ? trimmed.replace(LONE_SURROGATE, "\uFFFD") : undefined;
     })
     .refine(
       transport === "exec"

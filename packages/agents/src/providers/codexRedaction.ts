@@ -11,8 +11,8 @@ export interface SecretRedactor {
   /** Replaces every secret occurrence with `[REDACTED]`; returns the same string when there is none. */
   text(value: string): string;
   /**
-   * Redacts every string at any depth (objects, arrays, Maps, Sets, errors), object keys included; returns the
-   * same reference when nothing changed. Cycle-safe; copies keep their prototype, frozenness, an array's holes
+   * Redacts every string at any depth (objects, arrays, Maps, Sets, errors, `new String(...)` wrappers), object keys included; returns the
+   * same reference when nothing changed. Cycle-safe; copies keep their prototype, integrity (frozen, sealed, non-extensible), an array's holes
    * and named properties (a match result's `input`). Nothing is dropped: a redacted
    * key (object key, Map key, Set member) that would collide with another becomes `[REDACTED]#2`, `#3`... (see
    * `distinctName`). A symbol whose description holds a secret (key or value) is replaced by a fresh
@@ -205,15 +205,22 @@ export function createRunRedactor(secrets: Iterable<string | undefined>): RunRed
   };
   const text = (value: string): string => (isClean(value) ? value : redactText(value));
   const separator = collisionSeparator(needles);
-  /** `name`, or when `taken` holds it `name#2`, `name#3`...: the first free one that holds no needle. */
-  const distinctName = (name: string, taken: ReadonlySet<string>): string => {
+  /**
+   * `name`, or when `taken` holds it `name#2`, `name#3`...: the first free one that holds no needle. `counts`
+   * remembers, per name, the number the last search ended at: numbers below it are taken already (names are only
+   * ever added to `taken`), so n names that collide cost O(n) candidates in all, not O(n²).
+   */
+  const distinctName = (name: string, taken: ReadonlySet<string>, counts: Map<string, number>): string => {
     if (!taken.has(name)) return name;
     // No needle holds the separator, so a needle the suffix adds lies in its digits: only numbers of 8+ digits
     // can be skipped for that, so the search ends within `taken.size` + 1 numbers.
-    for (let count = 2; ; count++) {
+    for (let count = counts.get(name) ?? 2; ; count++) {
       const digits = String(count);
       const candidate = `${name}${separator}${digits}`;
-      if (!taken.has(candidate) && !needles.some((needle) => digits.includes(needle))) return candidate;
+      if (!taken.has(candidate) && !needles.some((needle) => digits.includes(needle))) {
+        counts.set(name, count + 1);
+        return candidate;
+      }
     }
   };
   const { deep, built } = createWalker(isClean, redactText, distinctName);
@@ -319,6 +326,20 @@ function isOpaque(value: object): boolean {
   );
 }
 
+/**
+ * The primitive inside a String or Symbol wrapper object (`new String(text)`, `Object(symbol)`): text that
+ * `JSON.stringify`, `String()` and `util.inspect` show, though no own property holds it whole.
+ */
+function boxedPrimitive(value: object): string | symbol | undefined {
+  try {
+    if (value instanceof String) return String.prototype.valueOf.call(value);
+    if (value instanceof Symbol) return Symbol.prototype.valueOf.call(value);
+  } catch {
+    // `String.prototype` in the chain of an object that is no wrapper: nothing boxed.
+  }
+  return undefined;
+}
+
 /** The own properties of an object as [key, value] pairs; an error's accessors (V8's `stack`) are read. */
 function* ownEntries(value: object): Generator<[PropertyKey, unknown, PropertyDescriptor]> {
   const isError = value instanceof Error;
@@ -378,7 +399,7 @@ function isProtocolSymbol(value: symbol): boolean {
 function createWalker(
   isClean: (value: string) => boolean,
   redactText: (value: string) => string,
-  distinctName: (name: string, taken: ReadonlySet<string>) => string,
+  distinctName: (name: string, taken: ReadonlySet<string>, counts: Map<string, number>) => string,
 ): { deep: <T>(value: T) => T; built: <T>(value: T) => T } {
   // Strings are immutable and the secrets fixed, so a string instance found clean stays clean: an event holds
   // the same instance twice (a command's output is its `content` and its `metadata.output`), scanned once.
@@ -451,6 +472,7 @@ function createWalker(
    */
   const namer = (items: Iterable<unknown>): ((key: string) => string) => {
     let taken: Set<string> | undefined;
+    const counts = new Map<string, number>();
     return (key) => {
       const name = redact(key);
       if (name === key) return key;
@@ -458,7 +480,7 @@ function createWalker(
         taken = new Set();
         for (const item of items) if (typeof item === "string" && redact(item) === item) taken.add(item);
       }
-      const free = distinctName(name, taken);
+      const free = distinctName(name, taken, counts);
       taken.add(free);
       return free;
     };
@@ -528,6 +550,7 @@ function createWalker(
         for (let index = 0; index < node.length; index++) if (visit(node[index])) return true;
         continue;
       }
+      if (isDirtyLeaf(boxedPrimitive(node))) return true;
       if (node instanceof Map) {
         for (const [key, entry] of node) if (visit(key) || visit(entry)) return true;
       } else if (node instanceof Set) {
@@ -565,7 +588,8 @@ function createWalker(
       const node = stack.pop() as Container;
       const plain = Array.isArray(node) && isPlainArray(node);
       if (plain) plainArrays.add(node);
-      else if (Reflect.ownKeys(node).some(isDirtyProperty)) dirty.add(node);
+      else if (Reflect.ownKeys(node).some(isDirtyProperty) || isDirtyLeaf(boxedPrimitive(node)))
+        dirty.add(node);
       for (const child of plain ? (node as unknown[]) : children(node)) {
         if (isDirtyLeaf(child)) dirty.add(node);
         else if (isContainer(child)) {
@@ -599,6 +623,8 @@ function createWalker(
     const proto = Reflect.getPrototypeOf(value);
     const next = (child: unknown) => copy(child, plan, copies);
     let out: Container;
+    /** Keys the copy has of its own already: a String wrapper's index properties and `length`. */
+    let intrinsic = (_key: PropertyKey): boolean => false;
     if (plan.plainArrays.has(value)) {
       const array: unknown[] = [];
       copies.set(value, array);
@@ -624,7 +650,17 @@ function createWalker(
       for (const entry of value) set.add(typeof entry === "string" ? name(entry) : next(entry));
       out = set;
     } else {
-      out = Object.create(proto) as Container;
+      const boxed = boxedPrimitive(value);
+      if (boxed === undefined) out = Object.create(proto) as Container;
+      else {
+        out = Object(typeof boxed === "string" ? redact(boxed) : redactSymbol(boxed)) as Container;
+        if (typeof boxed === "string") {
+          // The original text's characters are its index properties: none of them is copied.
+          intrinsic = (key) =>
+            key === "length" ||
+            (typeof key === "string" && /^(?:0|[1-9]\d*)$/.test(key) && Number(key) < boxed.length);
+        }
+      }
     }
     if (!copies.has(value)) copies.set(value, out);
     Reflect.setPrototypeOf(out, proto);
@@ -636,6 +672,7 @@ function createWalker(
     const handled = new Set<PropertyKey>();
     for (const [key, child, descriptor] of ownEntries(value)) {
       handled.add(key);
+      if (intrinsic(key)) continue;
       Reflect.defineProperty(out, names.get(key) as PropertyKey, {
         value: next(child),
         writable: descriptor.writable ?? true,
@@ -645,15 +682,14 @@ function createWalker(
     }
     // Accessors of non-errors are kept as they are (invoking getters could have side effects).
     for (const key of Reflect.ownKeys(value)) {
-      if (handled.has(key)) continue;
+      if (handled.has(key) || intrinsic(key)) continue;
       Reflect.defineProperty(
         out,
         names.get(key) as PropertyKey,
         Reflect.getOwnPropertyDescriptor(value, key) as PropertyDescriptor,
       );
     }
-    if (Object.isFrozen(value)) Object.freeze(out);
-    return out;
+    return freezeLike(value, out);
   }
 
   /** `deep` within a call: `built` hands containers to it, sharing the call's symbol copies. */
@@ -700,6 +736,8 @@ function createWalker(
       const child = record[key];
       const next = builtTree(child, depth + 1);
       if (next !== child) {
+        // An inherited key (a polluted `Object.prototype`) is no property of the event: never made an own one.
+        if (!Object.hasOwn(record, key)) continue;
         out ??= { ...record };
         out[key] = next;
       }
@@ -720,7 +758,12 @@ function createWalker(
   };
 }
 
-/** `copy`, frozen when `original` was: a redacted copy keeps the shape guarantees of what it replaces. */
+/**
+ * `copy`, frozen, sealed or non-extensible when `original` was: a redacted copy keeps the shape guarantees of what
+ * it replaces.
+ */
 function freezeLike<T extends object>(original: object, copy: T): T {
-  return Object.isFrozen(original) ? Object.freeze(copy) : copy;
+  if (Object.isExtensible(original)) return copy;
+  if (Object.isFrozen(original)) return Object.freeze(copy);
+  return Object.isSealed(original) ? Object.seal(copy) : Object.preventExtensions(copy);
 }

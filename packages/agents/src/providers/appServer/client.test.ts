@@ -16,10 +16,11 @@ import {
   appServerInput,
   appServerThreadConfig,
   SPARE_THREADS,
+  STOP_TURN_TIMEOUT_MS,
   spareKey,
 } from "./client.js";
 import { type AppServerSpawner, MAX_IDLE_THREADS, MAX_SPARE_SETS } from "./connection.js";
-import type { AppServerExit, AppServerProcess } from "./core.js";
+import type { AppServerExit, AppServerProcess, CodexProviderError } from "./core.js";
 
 /** A scripted stand-in for `codex app-server`: answers requests with `answer`, records what it got. */
 interface FakeServer {
@@ -529,6 +530,9 @@ function loadingServer(options: LoadingOptions = {}) {
         });
         return { result: { turn: turn("inProgress") } };
       }
+      case "turn/interrupt":
+      case "thread/backgroundTerminals/clean":
+        return { result: {} };
       default:
         return undefined;
     }
@@ -985,5 +989,206 @@ describe("secrets on the app-server transport", () => {
       },
     ]);
     expect(JSON.stringify(asked)).not.toContain(key);
+  });
+});
+
+describe("attacks: abort at every await point", () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** A server that answers turn/start only when `answer()` is called (a busy or wedged app-server). */
+  function slowTurnStart() {
+    let turnStartId: number | undefined;
+    let process: FakeProcess | undefined;
+    const fake = fakeServer((method, _params, current) => {
+      process = current;
+      if (method === "thread/start") return { result: THREAD };
+      return method === "turn/start" ? undefined : { result: {} };
+    });
+    const spawn: AppServerSpawner = (...args) => {
+      const spawned = fake.spawn(...args);
+      const write = spawned.writeLine.bind(spawned);
+      return Object.assign(spawned, {
+        writeLine: (line: string) => {
+          const parsed = JSON.parse(line) as { id?: number; method?: string };
+          if (parsed.method === "turn/start") turnStartId = parsed.id;
+          write(line);
+        },
+      });
+    };
+    const answer = () => process?.send({ id: turnStartId, result: { turn: turn("inProgress") } });
+    return { spawn, server: fake.server, answer, asked: () => turnStartId !== undefined };
+  }
+
+  it("an abort while turn/start is unanswered ends the read at once; the turn it started late is interrupted", async () => {
+    const fake = slowTurnStart();
+    const pool = new AppServerPool({ spawn: fake.spawn, idleMs: 10 });
+    const controller = new AbortController();
+    const { events } = await client(pool).startThread().runStreamed("x", { signal: controller.signal });
+    expect((await events.next()).value).toMatchObject({ type: "thread.started" });
+    const pending = events.next();
+    await sleep(5);
+    expect(fake.asked()).toBe(true);
+    const started = performance.now();
+    controller.abort();
+    const outcome = await Promise.race([
+      pending.then(
+        () => "value",
+        (error: Error) => error.name,
+      ),
+      sleep(1000).then(() => "still waiting"),
+    ]);
+    expect(outcome).toBe("AbortError");
+    expect(performance.now() - started).toBeLessThan(500);
+    // The app-server answers late: that turn is stopped, nothing is killed, and the process idles out.
+    fake.answer();
+    await sleep(20);
+    expect(fake.server.requests.map((request) => request.method)).toContain("turn/interrupt");
+    expect(fake.server.processes[0]?.signals).toEqual([]);
+    await sleep(30);
+    expect(pool.size).toBe(0);
+    await pool.close();
+  });
+
+  it("property: runs aborted, broken off or closed unread at random moments leave nothing held", async () => {
+    const step = fc.record({
+      conversation: fc.nat({ max: 23 }),
+      model: fc.nat({ max: 5 }),
+      end: fc.oneof(
+        fc.record({ kind: fc.constant("abort" as const), afterMs: fc.nat({ max: 12 }) }),
+        fc.record({
+          kind: fc.constantFrom("read" as const, "unread" as const, "break" as const, "throw" as const),
+        }),
+      ),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(step, { minLength: 1, maxLength: 60 }),
+        fc.nat({ max: 8 }),
+        fc.nat({ max: 6 }),
+        async (steps, closeAfterMs, turnMs) => {
+          const fake = loadingServer({
+            closeAfterMs,
+            gate: () => new Promise((resolve) => setTimeout(resolve, turnMs)),
+          });
+          const pool = new AppServerPool({ spawn: fake.spawn, spareQuietMs: 0, idleMs: 30 });
+          const codex = client(pool);
+          const ids = new Map<number, string>();
+          try {
+            const chains = new Map<number, (typeof steps)[number][]>();
+            for (const next of steps)
+              chains.set(next.conversation, [...(chains.get(next.conversation) ?? []), next]);
+            await Promise.all(
+              [...chains].map(async ([index, chain]) => {
+                for (const { model, end } of chain) {
+                  const id = ids.get(index);
+                  const thread =
+                    id === undefined
+                      ? codex.startThread({ model: `m${model}` })
+                      : codex.resumeThread(id, { model: `m${model}` });
+                  const controller = new AbortController();
+                  if (end.kind === "abort") setTimeout(() => controller.abort(), end.afterMs);
+                  try {
+                    const { events } = await thread.runStreamed("go", { signal: controller.signal });
+                    if (end.kind === "unread") await events.return(undefined);
+                    else if (end.kind === "throw")
+                      await events.throw(new Error("consumer")).catch(() => undefined);
+                    else {
+                      for await (const event of events) {
+                        if (event.type === "thread.started") ids.set(index, event.thread_id);
+                        if (end.kind === "break") break;
+                      }
+                    }
+                  } catch (error) {
+                    expect((error as Error).name).toBe("AbortError");
+                  }
+                }
+              }),
+            );
+            // Everything settled: a plain run still works and the process idles out (every lease given back).
+            expect((await converse(codex, {})).at(-1)?.type).toBe("turn.completed");
+            await new Promise((resolve) => setTimeout(resolve, STOP_TURN_TIMEOUT_MS / 20 + 60));
+            expect(fake.violations).toEqual([]);
+            // Every turn ended (endTurn): threads beyond the cap were unloaded.
+            expect(fake.conversations().length).toBeLessThanOrEqual(MAX_IDLE_THREADS);
+            expect(pool.size).toBe(0);
+          } finally {
+            await pool.close();
+          }
+        },
+      ),
+      { numRuns: 15 },
+    );
+  }, 60_000);
+
+  it("a config codex cannot load is CODEX_INVALID_CONFIG on thread/start and thread/resume, as on exec", async () => {
+    // 0.163's answer to a `config` leaf of the wrong type (exec says `Error loading config.toml: ...`).
+    const refusal = 'failed to load configuration: invalid type: string "a\\0b", expected struct Notice';
+    const { spawn } = fakeServer((method) =>
+      method === "thread/start" || method === "thread/resume"
+        ? { error: { code: -32600, message: refusal } }
+        : { result: {} },
+    );
+    const pool = new AppServerPool({ spawn });
+    for (const thread of [client(pool).startThread(), client(pool).resumeThread("th")]) {
+      const error = await thread.runStreamed("x").catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: "CODEX_INVALID_CONFIG", retryable: false });
+      expect((error as CodexProviderError).details.upstreamMessage).toContain("failed to load configuration");
+    }
+    await pool.close();
+  });
+
+  it("a crash while a resume waits for thread/closed fails that run at once (retryable); the pool drops the process", async () => {
+    const fake = loadingServer({ closeAfterMs: 10_000 });
+    const pool = new AppServerPool({ spawn: fake.spawn });
+    const codex = client(pool);
+    const conversations = Array.from({ length: MAX_IDLE_THREADS + 1 }, () => ({}) as { id?: string });
+    for (const conversation of conversations) await converse(codex, conversation);
+    // conversations[0] is closing (no thread/closed for 10 s): its next run waits, then the process dies.
+    const waiting = converse(codex, conversations[0] as { id?: string }).catch((error: unknown) => error);
+    await sleep(10);
+    const started = performance.now();
+    fake.server.processes[0]?.crash({ exitCode: null, signal: "SIGKILL" });
+    expect(await waiting).toMatchObject({ code: "CODEX_TRANSPORT_ERROR", retryable: true });
+    expect(performance.now() - started).toBeLessThan(500);
+    // The dead process left the pool: the next run spawns a new one.
+    expect(pool.size).toBe(0);
+    await converse(codex, {});
+    expect(fake.server.spawned).toBe(2);
+    await pool.close();
+  });
+
+  it("close() while spares are starting and unloads are pending rejects nothing unhandled and leaves no process", async () => {
+    const fake = loadingServer({ closeAfterMs: 10_000 });
+    const pool = new AppServerPool({ spawn: fake.spawn, spareQuietMs: 0 });
+    const codex = client(pool);
+    for (let index = 0; index < MAX_IDLE_THREADS + 3; index++)
+      await converse(codex, {}, { model: `m${index % 6}` });
+    // The quiet moment's spares are being requested right now.
+    await sleep(0);
+    await pool.close();
+    expect(pool.size).toBe(0);
+    await expect(converse(codex, {})).rejects.toMatchObject({ details: { failureCode: "provider_closed" } });
+    await sleep(20);
+  });
+
+  it("a turn/start never answered after an abort: the process is killed after STOP_TURN_TIMEOUT_MS, nothing leaks", async () => {
+    const fake = slowTurnStart();
+    const pool = new AppServerPool({ spawn: fake.spawn, idleMs: 10 });
+    const controller = new AbortController();
+    const { events } = await client(pool).startThread().runStreamed("x", { signal: controller.signal });
+    await events.next();
+    const pending = events.next();
+    await sleep(5);
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+    expect(await events.next()).toEqual({ done: true, value: undefined });
+    // Held (not idled out) while codex may still start the turn.
+    await sleep(100);
+    expect(pool.size).toBe(1);
+    expect(fake.server.processes[0]?.signals).toEqual([]);
+    await sleep(STOP_TURN_TIMEOUT_MS);
+    expect(fake.server.processes[0]?.signals).toEqual(["SIGKILL"]);
+    expect(pool.size).toBe(0);
+    await pool.close();
   });
 });

@@ -373,7 +373,7 @@ class AppServerThread implements AppServerThreadLike {
       const result = await connection
         .request("thread/resume", { threadId: this.#threadId, ...params })
         .catch((error: unknown) => {
-          throw resumeRefusal(error);
+          throw refusal(error);
         });
       this.#threadId = parseResult("thread/resume", threadStartResultSchema, result).thread.id;
       connection.beginTurn(this.#threadId);
@@ -382,7 +382,10 @@ class AppServerThread implements AppServerThreadLike {
     // A new thread comes from a spare started after an earlier run with the same parameters (threads are persisted
     // only at their first turn, so an unused spare leaves nothing behind); the next spares start at the process's
     // next quiet moment (`SPARE_QUIET_MS` with no turn in flight), so they never compete with a turn.
-    const start = () => connection.request("thread/start", params);
+    const start = () =>
+      connection.request("thread/start", params).catch((error: unknown) => {
+        throw refusal(error);
+      });
     const key = spareKey(params);
     const spare = connection.takeSpare(key);
     const result = (spare && (await spare.catch(() => undefined))) ?? (await start());
@@ -431,17 +434,22 @@ class AppServerThread implements AppServerThreadLike {
     };
     signal?.addEventListener("abort", poke);
     connection.attach(threadId, route);
+    /** `turn/start` while it is unanswered: an abort does not wait for it (a busy app-server answers late). */
+    let starting: Promise<unknown> | undefined;
     try {
       yield { type: "thread.started", thread_id: threadId };
-      const started = parseResult(
-        "turn/start",
-        turnStartResultSchema,
-        await connection.request("turn/start", {
-          threadId,
-          input: appServerInput(input),
-          ...(turnOptions.outputSchema === undefined ? {} : { outputSchema: turnOptions.outputSchema }),
-        }),
-      );
+      starting = connection.request("turn/start", {
+        threadId,
+        input: appServerInput(input),
+        ...(turnOptions.outputSchema === undefined ? {} : { outputSchema: turnOptions.outputSchema }),
+      });
+      const answer = await raceSignal(starting, signal).catch((error: unknown) => {
+        // Refused, or the process ended: no turn started. Only an abort leaves it to answer later.
+        if (!signal?.aborted) starting = undefined;
+        throw error;
+      });
+      starting = undefined;
+      const started = parseResult("turn/start", turnStartResultSchema, answer);
       translation.turnId = started.turn.id; // the answer is authoritative over any notification before it
       for (;;) {
         if (queue.length > 0) {
@@ -457,17 +465,29 @@ class AppServerThread implements AppServerThreadLike {
       }
     } finally {
       signal?.removeEventListener("abort", poke);
-      // A turn still running (abort, break, a malformed message) is stopped; on a dead process this is a no-op.
-      if (translation.status === undefined && translation.turnId !== undefined) {
-        await stopTurn(connection, translation);
-      }
-      this.#total = translation.total;
-      // Only after a turn that started: a refused turn/start leaves the process as it was.
-      if (translation.turnId !== undefined) this.#afterTurn?.();
-      this.#afterTurn = undefined;
-      connection.endTurn(threadId);
-      connection.detach(threadId, route);
-      release();
+      const settleTurn = async () => {
+        // Aborted before `turn/start` was answered: the turn may still start. Its id is awaited (bounded) so it is
+        // stopped like any other; a process that never answers is killed. The thread and lease stay held until then.
+        if (starting !== undefined) {
+          const late = await lateTurnId(starting);
+          if (late === null) connection.kill();
+          else if (late !== undefined) translation.turnId = late;
+        }
+        // A turn still running (abort, break, a malformed message) is stopped; on a dead process this is a no-op.
+        if (translation.status === undefined && translation.turnId !== undefined) {
+          await stopTurn(connection, translation);
+        }
+        this.#total = translation.total;
+        // Only after a turn that started: a refused turn/start leaves the process as it was.
+        if (translation.turnId !== undefined) this.#afterTurn?.();
+        this.#afterTurn = undefined;
+        connection.endTurn(threadId);
+        connection.detach(threadId, route);
+        release();
+      };
+      // The caller's abort ends the read at once, even with `turn/start` unanswered; the rest settles behind it.
+      if (starting === undefined) await settleTurn();
+      else void settleTurn();
     }
   }
 }
@@ -506,14 +526,37 @@ function closedBeforeStart<T>(events: AsyncGenerator<T>, abandon: () => void): A
 }
 
 /**
- * A refused `thread/resume` as the caller's mistake when codex says why (no such thread in this `CODEX_HOME`,
- * another process holds it): the classifier's `thread_not_found` / `thread_in_use`, as on exec; else unchanged.
+ * The id of a turn whose `turn/start` was still unanswered when its run was aborted: `undefined` when codex refused
+ * it (no turn), `null` when codex did not answer within {@link STOP_TURN_TIMEOUT_MS}.
  */
-function resumeRefusal(error: unknown): unknown {
+async function lateTurnId(starting: Promise<unknown>): Promise<string | null | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), STOP_TURN_TIMEOUT_MS);
+  });
+  const answered = starting.then(
+    (answer) => turnStartResultSchema.safeParse(answer).data?.turn.id,
+    () => undefined,
+  );
+  try {
+    return await Promise.race([answered, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A refused `thread/start` or `thread/resume` as the caller's mistake when codex says why, as on exec: no such
+ * thread in this `CODEX_HOME` or another process holds it (`thread_not_found` / `thread_in_use`), a `config` codex
+ * cannot load (`CODEX_INVALID_CONFIG`); else unchanged.
+ */
+function refusal(error: unknown): unknown {
   if (!CodexProviderError.isInstance(error) || error.details.failureCode !== "rpc_error") return error;
   const upstream = error.details.upstreamMessage;
   const classified = classifyCodexFailure({ message: typeof upstream === "string" ? upstream : "", error });
-  return classified.code === "CODEX_INVALID_OPTIONS" ? classified : error;
+  return classified.code === "CODEX_INVALID_OPTIONS" || classified.code === "CODEX_INVALID_CONFIG"
+    ? classified
+    : error;
 }
 
 /**

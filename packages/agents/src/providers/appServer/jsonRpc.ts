@@ -143,6 +143,42 @@ function closedError(method: string, close: TransportClose | undefined, reason: 
   });
 }
 
+/** An escaped UTF-16 surrogate in JSON text (a lone one: `JSON.stringify` writes a pair as is); may be `\\ud800`. */
+const SURROGATE_ESCAPE = /\\ud[89a-f]/;
+
+/**
+ * `JSON.stringify` with every string well-formed: a lone surrogate becomes U+FFFD, as Node's UTF-8 encoding makes it
+ * on exec's argv and stdin. `JSON.stringify` escapes it instead (`\ud800`), which codex's JSON parser refuses: it
+ * drops the line and never answers the request.
+ */
+function toJsonLine(message: unknown): string {
+  const line = JSON.stringify(message);
+  if (!SURROGATE_ESCAPE.test(line)) return line;
+  return JSON.stringify(message, (_key, value: unknown) =>
+    typeof value === "string" ? toWellFormed(value) : wellFormedKeys(value),
+  );
+}
+
+/** A lone UTF-16 surrogate (one not part of a pair). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `text` with every lone surrogate replaced by U+FFFD: `String.prototype.toWellFormed`, outside the ES2022 lib. */
+function toWellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, "\uFFFD");
+}
+
+/** A plain object whose keys hold a lone surrogate, copied with well-formed keys; any other value as it is. */
+function wellFormedKeys(value: unknown): unknown {
+  if (
+    !isRecord(value) ||
+    Array.isArray(value) ||
+    Object.keys(value).every((key) => toWellFormed(key) === key)
+  ) {
+    return value;
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [toWellFormed(key), entry]));
+}
+
 /** Creates a client on a transport. */
 export function createJsonRpcClient(options: JsonRpcClientOptions): JsonRpcClient {
   const { transport } = options;
@@ -205,7 +241,7 @@ export function createJsonRpcClient(options: JsonRpcClientOptions): JsonRpcClien
       answered = true;
       let line: string;
       try {
-        line = JSON.stringify({ id, ...message });
+        line = toJsonLine({ id, ...message });
       } catch {
         line = JSON.stringify({ id, error: { code: INTERNAL_ERROR, message: "client reply is not JSON" } });
       }
@@ -288,7 +324,7 @@ export function createJsonRpcClient(options: JsonRpcClientOptions): JsonRpcClien
       const id = nextId++;
       let line: string;
       try {
-        line = JSON.stringify(params === undefined ? { id, method } : { id, method, params });
+        line = toJsonLine(params === undefined ? { id, method } : { id, method, params });
       } catch (cause) {
         return Promise.reject(
           new CodexProviderError({
@@ -319,7 +355,7 @@ export function createJsonRpcClient(options: JsonRpcClientOptions): JsonRpcClien
       });
     },
     notify(method, params) {
-      write(JSON.stringify(params === undefined ? { method } : { method, params }));
+      write(toJsonLine(params === undefined ? { method } : { method, params }));
     },
     close(reason) {
       end(undefined, reason);
