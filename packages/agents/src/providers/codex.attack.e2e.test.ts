@@ -11,7 +11,7 @@ import { CodexProvider } from "./codex.js";
 import { CodexProviderError } from "./codexError.js";
 import type { CodexConfigObject } from "./codexOptions.js";
 import { msg, turn } from "./testing/e2e.js";
-import { codexProcessesUsing } from "./testing/harness.js";
+import { codexProcessesUsing, throwingProxy } from "./testing/harness.js";
 
 // Adversarial end-to-end cases on both transports, with the real binary against the loopback emulator: a
 // consumer's return() racing the first next(), and a caller abort whose reason is a Proxy that throws on every
@@ -31,24 +31,7 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-const hostileReason = () =>
-  new Proxy(
-    {},
-    {
-      get: () => {
-        throw new Error("trap boom");
-      },
-      getPrototypeOf: () => {
-        throw new Error("trap boom");
-      },
-      ownKeys: () => {
-        throw new Error("trap boom");
-      },
-      getOwnPropertyDescriptor: () => {
-        throw new Error("trap boom");
-      },
-    },
-  );
+const hostileReason = () => throwingProxy(["get", "getPrototypeOf", "ownKeys", "getOwnPropertyDescriptor"]);
 
 for (const transport of ["exec", "app-server"] as const) {
   describe(`attack e2e (${transport})`, () => {

@@ -13,6 +13,7 @@ import {
   rawUsage,
   replay,
   replayThenHang,
+  throwingProxy,
 } from "./testing/harness.js";
 
 // Adversarial tests of the run handle's documented promises: no known secret reaches a yielded event or a thrown
@@ -219,26 +220,7 @@ const hostile = (): Record<string, () => unknown> => ({
     },
   }),
   "a Proxy that throws on every trap": () =>
-    new Proxy(
-      {},
-      {
-        get: () => {
-          throw new Error("trap boom");
-        },
-        getPrototypeOf: () => {
-          throw new Error("trap boom");
-        },
-        ownKeys: () => {
-          throw new Error("trap boom");
-        },
-        getOwnPropertyDescriptor: () => {
-          throw new Error("trap boom");
-        },
-        has: () => {
-          throw new Error("trap boom");
-        },
-      },
-    ),
+    throwingProxy(["get", "getPrototypeOf", "ownKeys", "getOwnPropertyDescriptor", "has"]),
   "a symbol": () => Symbol("reason"),
   "a revoked Proxy": () => {
     const { proxy, revoke } = Proxy.revocable(new Error("x"), {});
@@ -461,24 +443,7 @@ function messageEvents(text: string): unknown[] {
 }
 
 describe("attack: hostile options fail typed before anything spawns", () => {
-  const throwing = () =>
-    new Proxy(
-      {},
-      {
-        get: () => {
-          throw new Error("trap boom");
-        },
-        ownKeys: () => {
-          throw new Error("trap boom");
-        },
-        getOwnPropertyDescriptor: () => {
-          throw new Error("trap boom");
-        },
-        has: () => {
-          throw new Error("trap boom");
-        },
-      },
-    );
+  const throwing = () => throwingProxy(["get", "ownKeys", "getOwnPropertyDescriptor", "has"]);
   const getter = () => ({
     get workingDirectory(): string {
       throw new Error("getter boom");

@@ -182,3 +182,14 @@ export const types = (events: readonly ProviderEvent[]): string[] => events.map(
 
 /** Live codex processes by CODEX_HOME (plain JS so the `pnpm faults` runner shares this one copy). */
 export { codexProcessesUsing } from "./processScan.mjs";
+
+/** Proxy handler traps {@link throwingProxy} can arm. */
+export type ThrowingTrap = "get" | "getPrototypeOf" | "ownKeys" | "getOwnPropertyDescriptor" | "has";
+
+/** A hostile value for attack tests: an empty object whose given Proxy traps throw `Error("trap boom")`. */
+export function throwingProxy(traps: readonly ThrowingTrap[]): object {
+  const boom = (): never => {
+    throw new Error("trap boom");
+  };
+  return new Proxy({}, Object.fromEntries(traps.map((trap) => [trap, boom])));
+}
