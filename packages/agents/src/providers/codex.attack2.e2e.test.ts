@@ -21,7 +21,11 @@ let run: HermeticRun;
 
 beforeAll(async () => {
   emulator = await startEmulator({
-    script: byMarker({ message: turn({ items: [msg("Surrogate read.")] }) }),
+    script: byMarker({
+      message: turn({ items: [msg("Surrogate read.")] }),
+      sleep: turn({ items: [{ type: "exec", cmd: "sleep 30" }] }, { items: [msg("slept")] }),
+      slow: turn({ items: [msg("late")], delayMs: 3000 }),
+    }),
   });
   run = await createHermeticRun({ baseUrl: emulator.baseUrl });
 });
@@ -78,6 +82,53 @@ describe("a config codex cannot load", () => {
         }
       })().catch((caught: unknown) => caught);
       expect(error).toMatchObject({ code: "CODEX_INVALID_CONFIG", retryable: false });
+    }, 30_000);
+  }
+});
+
+describe("app-server: the next turn on a thread right after an aborted one", () => {
+  // The aborted turn is interrupted and its terminals cleaned while the next run already asks for the thread:
+  // the next turn must still complete on the same thread, and no command of the aborted turn may survive.
+  for (const [when, marker, abortAt] of [
+    ["at the command's tool_use", "sleep", "tool_use"],
+    ["right after it started", "slow", "system"],
+  ] as const) {
+    it(`aborted ${when}: the resumed turn completes at once`, async () => {
+      await using provider = new CodexProvider({
+        transport: "app-server",
+        env: run.env,
+        config: customProviderConfig(emulator.baseUrl, { idleTimeoutMs: 5000 }) as CodexConfigObject,
+      });
+      const first: ProviderEvent[] = [];
+      for await (const event of provider.run("[[e2e:message]] first", {
+        workingDirectory: run.workingDirectory,
+      }))
+        first.push(event);
+      const threadId = first.at(-1)?.metadata?.threadId;
+      expect(typeof threadId).toBe("string");
+      const controller = new AbortController();
+      const aborted = await (async () => {
+        for await (const event of provider.run(`[[e2e:${marker}]] go`, {
+          workingDirectory: run.workingDirectory,
+          resumeThreadId: threadId as string,
+          signal: controller.signal,
+        })) {
+          if (event.type === abortAt) controller.abort();
+        }
+      })().catch((caught: unknown) => caught);
+      expect(aborted).toMatchObject({ code: "CODEX_ABORTED" });
+      const started = performance.now();
+      const next: ProviderEvent[] = [];
+      for await (const event of provider.run("[[e2e:message]] again", {
+        workingDirectory: run.workingDirectory,
+        resumeThreadId: threadId as string,
+        timeout: 15_000,
+      })) {
+        next.push(event);
+      }
+      expectSuccess({ events: next }, "Surrogate read.");
+      expect(next.at(-1)?.metadata?.threadId).toBe(threadId);
+      expect(performance.now() - started).toBeLessThan(5000);
     }, 30_000);
   }
 });
