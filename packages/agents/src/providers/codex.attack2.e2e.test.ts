@@ -106,7 +106,7 @@ describe("app-server: the next turn on a thread right after an aborted one", () 
         first.push(event);
       const threadOf = (events: ProviderEvent[]) => {
         const last = events.at(-1);
-        return last?.type === "result" ? last.metadata.threadId : undefined;
+        return last?.type === "result" ? last.metadata?.threadId : undefined;
       };
       const threadId = threadOf(first);
       expect(typeof threadId).toBe("string");
